@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probes that feed the counters.
+ *
+ * Nothing is attached while no session exists: the first session attaches
+ * every probe, the last one to go detaches them.  A probe that cannot
+ * attach on this kernel is recorded with its errno (see GET_PROBE) and the
+ * others still count; only the scheduler hooks, without which a traced
+ * thread could never be found or forgotten, are required.
+ *
+ * Copies are attributed to the traced thread running on this CPU (see
+ * zc_current_task()), transmit-side work to the session of skb->sk.
+ */
+
+#include <linux/bio.h>
+#include <linux/kprobes.h>
+#include <linux/netdevice.h>
+#include <linux/ptrace.h>
+#include <linux/skbuff.h>
+#include <linux/tracepoint.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "zctrace.h"
+#include "trace.h"
+
+struct zc_probe {
+	const char *name;
+	u32 kind;		/* enum zctrace_probe_kind */
+	bool required;
+	union {
+		struct kretprobe krp;	/* plain kprobes use krp.kp */
+		struct {
+			void *func;
+			struct tracepoint *tp;
+		} tp;
+	};
+	union {
+		struct {
+			bool to_iter;
+			u8 bytes_arg, iter_arg;
+		} copy;
+		struct {
+			u8 site;
+			s8 sk_arg;	/* argument holding the socket, or -1 */
+		} frame;
+	};
+	unsigned int idx;	/* into zc_hits */
+	int err;
+	bool attached;
+};
+
+/* Saved by a kretprobe's entry for its return. */
+struct zc_frame {
+	u8 prev_site;
+};
+
+static const u8 zc_dir_bytes[] = {
+	[ZC_U2K] = ZCTRACE_CTR_COPY_U2K_BYTES,
+	[ZC_K2U] = ZCTRACE_CTR_COPY_K2U_BYTES,
+	[ZC_K2K] = ZCTRACE_CTR_COPY_K2K_BYTES,
+};
+
+static const u8 zc_dir_calls[] = {
+	[ZC_U2K] = ZCTRACE_CTR_COPY_U2K_CALLS,
+	[ZC_K2U] = ZCTRACE_CTR_COPY_K2U_CALLS,
+	[ZC_K2K] = ZCTRACE_CTR_COPY_K2K_CALLS,
+};
+
+static const u8 zc_site_bytes[__ZC_SITE_MAX] = {
+	[ZC_SITE_OTHER] = ZCTRACE_CTR_SITE_OTHER_BYTES,
+	[ZC_SITE_SOCK_SEND] = ZCTRACE_CTR_SITE_SOCK_SEND_BYTES,
+	[ZC_SITE_FILE_READ] = ZCTRACE_CTR_SITE_FILE_READ_BYTES,
+	[ZC_SITE_PIPE] = ZCTRACE_CTR_SITE_PIPE_BYTES,
+	[ZC_SITE_SEGMENT] = ZCTRACE_CTR_SITE_SEGMENT_BYTES,
+};
+
+static u64 __percpu *zc_hits;
+static DEFINE_MUTEX(zc_probes_mutex);
+static unsigned int zc_probes_users;
+
+static void zc_hit(const struct zc_probe *p)
+{
+	this_cpu_inc(*(zc_hits + p->idx));
+}
+
+static void zc_account_copy(struct zc_session *s, enum zc_dir dir,
+			    enum zc_site site, u64 bytes)
+{
+	zc_count(s, zc_dir_bytes[dir], bytes);
+	zc_count(s, zc_dir_calls[dir], 1);
+	zc_count(s, zc_site_bytes[site], bytes);
+	trace_copy(s->id, dir, site, bytes);
+}
+
+static unsigned long zc_arg(struct pt_regs *regs, unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n);
+}
+
+/* The iov_iter copy routines: one of their arguments is the iterator. */
+static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
+	struct zc_task *t = zc_current_task();
+	const struct iov_iter *i;
+	enum zc_dir dir;
+	size_t bytes;
+
+	if (!t)
+		return 0;
+	i = (const struct iov_iter *)zc_arg(regs, p->copy.iter_arg);
+	/* The routines copy at most what the iterator has room for. */
+	bytes = min_t(size_t, zc_arg(regs, p->copy.bytes_arg), iov_iter_count(i));
+	if (!bytes)
+		return 0;
+	if (!user_backed_iter(i))
+		dir = ZC_K2K;
+	else
+		dir = p->copy.to_iter ? ZC_K2U : ZC_U2K;
+	zc_account_copy(t->session, dir, t->site, bytes);
+	zc_hit(p);
+	return 0;
+}
+
+/* skb_copy_bits(skb, offset, to, len) and its checksumming twin. */
+static int zc_skb_copy_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
+	const struct sk_buff *skb = (const struct sk_buff *)zc_arg(regs, 0);
+	int len = zc_arg(regs, 3);
+	struct zc_session *s;
+
+	if (len <= 0)
+		return 0;
+	s = zc_socket_session(skb->sk);
+	if (!s)
+		return 0;
+	zc_account_copy(s, ZC_K2K, ZC_SITE_SEGMENT, len);
+	zc_hit(p);
+	return 0;
+}
+
+static struct zc_probe *zc_kretprobe_probe(struct kretprobe_instance *ri)
+{
+	return container_of(get_kretprobe(ri), struct zc_probe, krp);
+}
+
+/*
+ * Entry of a function that sets the copy site of what it calls, and may
+ * send on a socket.  Returning non-zero skips the return handler, so only
+ * traced threads hold a kretprobe instance.
+ */
+static int zc_frame_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_probe *p = zc_kretprobe_probe(ri);
+	struct zc_frame *f = (struct zc_frame *)ri->data;
+	struct zc_task *t = zc_current_task();
+
+	if (!t)
+		return 1;
+	if (p->frame.sk_arg >= 0)
+		zc_socket_track(t->session, (struct sock *)zc_arg(regs, p->frame.sk_arg));
+	f->prev_site = t->site;
+	t->site = p->frame.site;
+	zc_hit(p);
+	return 0;
+}
+
+static int zc_frame_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_task *t = zc_current_task();
+
+	if (t)
+		t->site = ((struct zc_frame *)ri->data)->prev_site;
+	return 0;
+}
+
+/* The function that attaches page-cache pages to an skb by reference. */
+static int zc_page_attach_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct zc_task *t = zc_current_task();
+
+	if (!t)
+		return 1;
+	if (ZC_PAGE_ATTACH_SK_ARG >= 0)
+		zc_socket_track(t->session,
+				(struct sock *)zc_arg(regs, ZC_PAGE_ATTACH_SK_ARG));
+	return 0;
+}
+
+static int zc_page_attach_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	long attached = regs_return_value(regs);
+	struct zc_task *t = zc_current_task();
+
+	if (!t || attached <= 0)
+		return 0;
+	zc_count(t->session, ZCTRACE_CTR_PAGE_REF_BYTES, attached);
+	trace_page_attach(t->session->id, attached);
+	zc_hit(zc_kretprobe_probe(ri));
+	return 0;
+}
+
+static void zc_tp_sched_switch(void *data, bool preempt, struct task_struct *prev,
+			       struct task_struct *next, unsigned int prev_state)
+{
+	zc_task_switch(next);
+}
+
+static void zc_tp_fork(void *data, struct task_struct *parent,
+		       struct task_struct *child)
+{
+	zc_task_fork(parent, child);
+}
+
+static void zc_tp_exit(void *data, struct task_struct *task)
+{
+	zc_task_exit(task);
+}
+
+static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	struct zc_task *t = zc_current_task();
+
+	if (!t)
+		return;
+	zc_count(t->session, ZCTRACE_CTR_SYSCALLS, 1);
+	zc_hit(data);
+}
+
+/* Reads the traced thread submits: readahead fills the page cache by DMA. */
+static void zc_tp_bio_queue(void *data, struct bio *bio)
+{
+	struct zc_task *t = zc_current_task();
+	u32 bytes = bio->bi_iter.bi_size;
+
+	/* Metadata (inode tables, extent blocks) is not file data. */
+	if (!t || bio_op(bio) != REQ_OP_READ || (bio->bi_opf & REQ_META))
+		return;
+	zc_count(t->session, ZCTRACE_CTR_DISK_READ_BYTES, bytes);
+	zc_count(t->session, ZCTRACE_CTR_DISK_READ_REQS, 1);
+	trace_device_xfer(t->session->id, ZCTRACE_CTR_DISK_READ_BYTES, bytes);
+	zc_hit(data);
+}
+
+static void zc_tp_xmit(void *data, const struct sk_buff *skb,
+		       const struct net_device *dev)
+{
+	struct zc_session *s = zc_socket_session(skb->sk);
+	unsigned int nr_frags;
+	enum zctrace_counter xfer;
+	bool hw;
+
+	if (!s)
+		return;
+	nr_frags = skb_shinfo(skb)->nr_frags;
+	/* Hardware sits on a bus; lo, veth and friends have no parent device. */
+	hw = dev->dev.parent;
+	xfer = hw ? ZCTRACE_CTR_NIC_TX_BYTES : ZCTRACE_CTR_SOFT_TX_BYTES;
+
+	zc_count(s, xfer, skb->len);
+	zc_count(s, ZCTRACE_CTR_XMIT_SKBS, 1);
+	zc_count(s, ZCTRACE_CTR_XMIT_DESCRIPTORS, 1 + nr_frags);
+	zc_count(s, ZCTRACE_CTR_XMIT_FRAG_BYTES, skb->data_len);
+	trace_xmit(s->id, dev, skb->len, skb->data_len, nr_frags, hw);
+	trace_device_xfer(s->id, xfer, skb->len);
+	zc_hit(data);
+}
+
+#define ZC_TRACEPOINT(tp_name, handler, req)				\
+	{ .name = tp_name, .kind = ZCTRACE_PROBE_TRACEPOINT,		\
+	  .required = req, .tp.func = handler }
+
+#define ZC_COPY_KPROBE(sym, to, bytes_n, iter_n)			\
+	{ .name = sym, .kind = ZCTRACE_PROBE_KPROBE,			\
+	  .krp.kp = { .symbol_name = sym, .pre_handler = zc_copy_pre },	\
+	  .copy = { .to_iter = to, .bytes_arg = bytes_n, .iter_arg = iter_n } }
+
+#define ZC_SKB_COPY_KPROBE(sym)						\
+	{ .name = sym, .kind = ZCTRACE_PROBE_KPROBE,			\
+	  .krp.kp = { .symbol_name = sym, .pre_handler = zc_skb_copy_pre } }
+
+#define ZC_KRETPROBE(sym, enter, leave, ...)				\
+	{ .name = sym, .kind = ZCTRACE_PROBE_KRETPROBE,			\
+	  .krp = { .kp.symbol_name = sym, .entry_handler = enter,	\
+		   .handler = leave, .data_size = sizeof(struct zc_frame), \
+		   .maxactive = 64 },					\
+	  __VA_ARGS__ }
+
+#define ZC_SITE_KRETPROBE(sym, where, sk_n)				\
+	ZC_KRETPROBE(sym, zc_frame_enter, zc_frame_leave,		\
+		     .frame = { .site = where, .sk_arg = sk_n })
+
+static struct zc_probe zc_probes[] = {
+	/* Required: they publish and retire the traced threads. */
+	ZC_TRACEPOINT("sched_switch", zc_tp_sched_switch, true),
+	ZC_TRACEPOINT("sched_process_fork", zc_tp_fork, true),
+	ZC_TRACEPOINT("sched_process_exit", zc_tp_exit, true),
+
+	ZC_TRACEPOINT("sys_enter", zc_tp_sys_enter, false),
+	ZC_TRACEPOINT("block_bio_queue", zc_tp_bio_queue, false),
+	ZC_TRACEPOINT("net_dev_start_xmit", zc_tp_xmit, false),
+
+	/* (addr, bytes, iter) */
+	ZC_COPY_KPROBE("_copy_to_iter", true, 1, 2),
+	ZC_COPY_KPROBE("_copy_from_iter", false, 1, 2),
+	ZC_COPY_KPROBE("_copy_from_iter_nocache", false, 1, 2),
+	/* (page, offset, bytes, iter) */
+	ZC_COPY_KPROBE("copy_page_from_iter_atomic", false, 2, 3),
+	/* (addr, bytes, csum, iter) */
+	ZC_COPY_KPROBE("csum_and_copy_from_iter", false, 1, 3),
+	ZC_COPY_KPROBE("csum_and_copy_to_iter", true, 1, 3),
+
+	ZC_SKB_COPY_KPROBE("skb_copy_bits"),
+	ZC_SKB_COPY_KPROBE("skb_copy_and_csum_bits"),
+
+	ZC_SITE_KRETPROBE("tcp_sendmsg_locked", ZC_SITE_SOCK_SEND, 0),
+	ZC_SITE_KRETPROBE("filemap_read", ZC_SITE_FILE_READ, -1),
+	ZC_SITE_KRETPROBE("pipe_read", ZC_SITE_PIPE, -1),
+	ZC_SITE_KRETPROBE("pipe_write", ZC_SITE_PIPE, -1),
+
+	ZC_KRETPROBE(ZC_PAGE_ATTACH_SYMBOL, zc_page_attach_enter,
+		     zc_page_attach_leave),
+};
+
+static int zc_probe_attach(struct zc_probe *p)
+{
+	switch (p->kind) {
+	case ZCTRACE_PROBE_TRACEPOINT:
+		if (!p->tp.tp)
+			return -ENOENT;
+		return tracepoint_probe_register(p->tp.tp, p->tp.func, p);
+	case ZCTRACE_PROBE_KPROBE:
+		/* register_kprobe() resolves symbol_name into addr each time. */
+		p->krp.kp.addr = NULL;
+		p->krp.kp.flags = 0;
+		return register_kprobe(&p->krp.kp);
+	default:
+		p->krp.kp.addr = NULL;
+		p->krp.kp.flags = 0;
+		return register_kretprobe(&p->krp);
+	}
+}
+
+/* Batched, so that detaching costs a few grace periods, not one a probe. */
+static void zc_probes_detach(void)
+{
+	struct kretprobe *krps[ARRAY_SIZE(zc_probes)];
+	struct kprobe *kps[ARRAY_SIZE(zc_probes)];
+	unsigned int nr_kps = 0, nr_krps = 0, i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_probes); i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		if (!p->attached)
+			continue;
+		p->attached = false;
+		if (p->kind == ZCTRACE_PROBE_TRACEPOINT)
+			tracepoint_probe_unregister(p->tp.tp, p->tp.func, p);
+		else if (p->kind == ZCTRACE_PROBE_KPROBE)
+			kps[nr_kps++] = &p->krp.kp;
+		else
+			krps[nr_krps++] = &p->krp;
+	}
+	if (nr_kps)
+		unregister_kprobes(kps, nr_kps);
+	if (nr_krps)
+		unregister_kretprobes(krps, nr_krps);
+	tracepoint_synchronize_unregister();
+}
+
+static int zc_probes_attach(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_probes); i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		p->err = zc_probe_attach(p);
+		p->attached = !p->err;
+		if (p->err && p->required) {
+			pr_err("cannot attach %s: %d\n", p->name, p->err);
+			zc_probes_detach();
+			return p->err;
+		}
+		if (p->err)
+			pr_notice("%s not attached (%d): its counts stay 0\n",
+				  p->name, p->err);
+	}
+	return 0;
+}
+
+int zc_probes_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&zc_probes_mutex);
+	if (!zc_probes_users)
+		ret = zc_probes_attach();
+	if (!ret)
+		zc_probes_users++;
+	mutex_unlock(&zc_probes_mutex);
+	return ret;
+}
+
+void zc_probes_put(void)
+{
+	mutex_lock(&zc_probes_mutex);
+	if (!--zc_probes_users)
+		zc_probes_detach();
+	mutex_unlock(&zc_probes_mutex);
+}
+
+int zc_probe_info(unsigned int idx, struct zc_probe_info *info)
+{
+	const struct zc_probe *p;
+	int cpu;
+
+	if (idx >= ARRAY_SIZE(zc_probes))
+		return -ENOENT;
+	p = &zc_probes[idx];
+
+	mutex_lock(&zc_probes_mutex);
+	info->name = p->name;
+	info->kind = p->kind;
+	info->err = p->err;
+	info->attached = p->attached;
+	info->hits = 0;
+	for_each_possible_cpu(cpu)
+		info->hits += *per_cpu_ptr(zc_hits + idx, cpu);
+	mutex_unlock(&zc_probes_mutex);
+	return 0;
+}
+
+static void zc_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_probes); i++) {
+		struct zc_probe *p = &zc_probes[i];
+
+		if (p->kind == ZCTRACE_PROBE_TRACEPOINT && !strcmp(tp->name, p->name))
+			p->tp.tp = tp;
+	}
+}
+
+int zc_probes_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_probes); i++)
+		zc_probes[i].idx = i;
+	zc_hits = __alloc_percpu(sizeof(u64) * ARRAY_SIZE(zc_probes),
+				 __alignof__(u64));
+	if (!zc_hits)
+		return -ENOMEM;
+	/* Most of these tracepoints are not exported: find them by name. */
+	for_each_kernel_tracepoint(zc_find_tracepoint, NULL);
+	return 0;
+}
+
+void zc_probes_uninit(void)
+{
+	free_percpu(zc_hits);
+}

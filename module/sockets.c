@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sockets a session's threads sent on.
+ *
+ * Transmit work (GSO segmentation, the driver's xmit) often runs in softirq
+ * or in another task, so it is attributed through skb->sk to the session of
+ * the thread that sent on that socket.  Each tracked socket is held until
+ * its session ends so that its address cannot be reused by another socket
+ * while it is in the table.
+ */
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "zctrace.h"
+
+/* Bounds what one session can pin; later sockets are simply not followed. */
+#define ZC_MAX_SOCKS 1024
+
+struct zc_sock {
+	struct rhash_head node;
+	struct sock *sk;
+	struct zc_session *session;
+	struct list_head session_node;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params zc_sock_params = {
+	.key_len = sizeof(struct sock *),
+	.key_offset = offsetof(struct zc_sock, sk),
+	.head_offset = offsetof(struct zc_sock, node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable zc_socks;
+static DEFINE_SPINLOCK(zc_socks_lock);
+
+/* Called from probes in the sending thread's context. */
+void zc_socket_track(struct zc_session *s, struct sock *sk)
+{
+	struct zc_sock *zs;
+
+	if (rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params))
+		return;
+
+	zs = kmalloc(sizeof(*zs), GFP_ATOMIC);
+	if (!zs)
+		return;
+	zs->sk = sk;
+	zs->session = s;
+
+	spin_lock(&zc_socks_lock);
+	if (s->socks_closed || s->nr_socks >= ZC_MAX_SOCKS ||
+	    rhashtable_lookup_insert_fast(&zc_socks, &zs->node, zc_sock_params)) {
+		spin_unlock(&zc_socks_lock);
+		kfree(zs);
+		return;
+	}
+	sock_hold(sk);
+	list_add(&zs->session_node, &s->socks);
+	s->nr_socks++;
+	spin_unlock(&zc_socks_lock);
+}
+
+/* The session that sent on @sk; called under RCU from any context. */
+struct zc_session *zc_socket_session(const struct sock *sk)
+{
+	struct zc_sock *zs;
+
+	if (!sk)
+		return NULL;
+	zs = rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
+	return zs ? zs->session : NULL;
+}
+
+/* Forget @s's sockets; lookups in flight finish within a grace period. */
+void zc_sockets_release(struct zc_session *s)
+{
+	struct zc_sock *zs, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock(&zc_socks_lock);
+	s->socks_closed = true;
+	list_for_each_entry_safe(zs, tmp, &s->socks, session_node) {
+		rhashtable_remove_fast(&zc_socks, &zs->node, zc_sock_params);
+		list_move(&zs->session_node, &dead);
+	}
+	s->nr_socks = 0;
+	spin_unlock(&zc_socks_lock);
+
+	list_for_each_entry_safe(zs, tmp, &dead, session_node) {
+		sock_put(zs->sk);
+		kfree_rcu(zs, rcu);
+	}
+}
+
+int zc_sockets_init(void)
+{
+	return rhashtable_init(&zc_socks, &zc_sock_params);
+}
+
+void zc_sockets_uninit(void)
+{
+	rcu_barrier();	/* kfree_rcu() of released entries */
+	rhashtable_destroy(&zc_socks);
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _ZCTRACE_H
+#define _ZCTRACE_H
+
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
+#include <linux/zctrace.h>
+
+struct sk_buff;
+struct sock;
+
+struct zc_counters {
+	u64 v[__ZCTRACE_CTR_MAX];
+};
+
+/* The copy sites a traced task can be inside of, see ZCTRACE_CTR_SITE_*. */
+enum zc_site {
+	ZC_SITE_OTHER,
+	ZC_SITE_SOCK_SEND,
+	ZC_SITE_FILE_READ,
+	ZC_SITE_PIPE,
+	ZC_SITE_SEGMENT,
+	__ZC_SITE_MAX
+};
+
+/* Directions of a CPU copy. */
+enum zc_dir {
+	ZC_U2K,
+	ZC_K2U,
+	ZC_K2K,
+};
+
+struct zc_client;
+
+struct zc_session {
+	u32 id;
+	u32 flags;
+	struct pid *pid;
+	kuid_t owner;
+	char comm[TASK_COMM_LEN];
+	u64 start_ns;
+
+	struct zc_client *client;
+	struct list_head client_node;	/* under zc_sessions_lock */
+
+	/* Traced tasks and what they had counted before they exited. */
+	struct list_head tasks;		/* of zc_task, under zc_tasks_lock */
+	unsigned int nr_tasks;		/* under zc_tasks_lock */
+	bool dying;			/* under zc_tasks_lock */
+	u64 exited_minflt, exited_majflt, exited_csw;
+
+	/* The sockets the traced tasks sent on, see sockets.c. */
+	struct list_head socks;		/* under zc_socks_lock */
+	unsigned int nr_socks;		/* under zc_socks_lock */
+	bool socks_closed;		/* under zc_socks_lock */
+
+	struct zc_counters __percpu *counters;
+};
+
+/*
+ * One traced thread.  The scheduler hook publishes the running thread's
+ * zc_task in a per-CPU slot, so probes find their session without a lookup.
+ */
+struct zc_task {
+	struct zc_session *session;
+	struct task_struct *task;	/* valid while on session->tasks */
+	struct list_head node;
+	struct rcu_head rcu;
+	u8 site;			/* written only by the task itself */
+	unsigned long minflt0, majflt0, csw0;
+};
+
+DECLARE_PER_CPU(struct zc_task *, zc_cpu_task);
+
+/* The traced task running on this CPU, if any; probes run in task context. */
+static inline struct zc_task *zc_current_task(void)
+{
+	return in_task() ? this_cpu_read(zc_cpu_task) : NULL;
+}
+
+static inline void zc_count(struct zc_session *s, enum zctrace_counter c, u64 delta)
+{
+	this_cpu_add(s->counters->v[c], delta);
+}
+
+/* session.c */
+void zc_session_uninit(void);
+struct zc_client *zc_client_new(void);
+void zc_client_free(struct zc_client *client);
+int zc_session_start(struct zc_client *client, pid_t pid, u32 flags, u32 *id);
+int zc_session_read(struct zc_client *client, u32 id, u64 *counters, u32 *state);
+int zc_session_stop(struct zc_client *client, u32 id, u64 *counters, u32 *state);
+int zc_session_reset(struct zc_client *client, u32 id);
+void zc_session_snapshot(struct zc_session *s, u64 *counters);
+u32 zc_session_state(struct zc_session *s);
+struct zc_session *zc_session_next(unsigned long *id);
+struct zc_session *zc_session_find(u32 id);
+void zc_sessions_lock(void);
+void zc_sessions_unlock(void);
+
+/* Hooks the scheduler probes call; see probes.c. */
+void zc_task_switch(struct task_struct *next);
+void zc_task_fork(struct task_struct *parent, struct task_struct *child);
+void zc_task_exit(struct task_struct *task);
+
+/* sockets.c */
+int zc_sockets_init(void);
+void zc_sockets_uninit(void);
+void zc_socket_track(struct zc_session *s, struct sock *sk);
+struct zc_session *zc_socket_session(const struct sock *sk);
+void zc_sockets_release(struct zc_session *s);
+
+/* probes.c */
+int zc_probes_init(void);
+void zc_probes_uninit(void);
+int zc_probes_get(void);
+void zc_probes_put(void);
+
+struct zc_probe_info {
+	const char *name;
+	u32 kind;		/* enum zctrace_probe_kind */
+	int err;		/* last attach's errno, 0 on success */
+	bool attached;
+	u64 hits;
+};
+int zc_probe_info(unsigned int idx, struct zc_probe_info *info);
+
+/* netlink.c */
+int zc_netlink_init(void);
+void zc_netlink_uninit(void);
+void zc_netlink_notify_end(struct zc_session *s, const u64 *counters);
+
+/* device.c */
+int zc_device_init(void);
+void zc_device_uninit(void);
+
+#endif /* _ZCTRACE_H */
