@@ -6,9 +6,9 @@
 #ifndef _ZCTRACE_COMPAT_H
 #define _ZCTRACE_COMPAT_H
 
-#include <linux/socket.h>
+/* ZC_HAVE_* come from the header checks in Kbuild. */
 
-#ifdef MSG_SPLICE_PAGES
+#ifndef ZC_HAVE_DO_TCP_SENDPAGES
 /*
  * 6.5 removed ->sendpage: sendfile and splice reach TCP through
  * splice_to_socket() -> tcp_sendmsg_locked(MSG_SPLICE_PAGES), which hands

@@ -19,6 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/xarray.h>
 
 #include "zctrace.h"
@@ -222,6 +223,12 @@ static void zc_sessions_retire(struct list_head *list)
 		kfree(t);
 }
 
+/* Threads running while they were hashed count from now, not from their next switch. */
+static void zc_publish_running(void *unused)
+{
+	this_cpu_write(zc_cpu_task, xa_load(&zc_tasks, current->pid));
+}
+
 /* Trace @task, and with ZCTRACE_START_FOLLOW its other threads. */
 static int zc_session_attach(struct zc_session *s, struct task_struct *task)
 {
@@ -340,6 +347,7 @@ int zc_session_start(struct zc_client *client, pid_t pid, u32 flags, u32 *id)
 	list_add(&s->client_node, &client->sessions);
 	*id = s->id;
 	mutex_unlock(&zc_sessions_mutex);
+	on_each_cpu(zc_publish_running, NULL, 1);
 	put_task_struct(task);
 	return 0;
 
