@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcstat: the userspace side of zctrace, which counts from inside the
+ * kernel the copies a file-to-socket transfer really makes.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "zcstat.h"
+
+static const struct command commands[] = {
+	{ "status", cmd_status, "",
+	  "is the module loaded: ABI, counters, sessions, probes" },
+	{ "list", cmd_list, "[--json]",
+	  "every session with its counters" },
+	{ "run", cmd_run,
+	  "--mode MODE [--size N] [--chunk N] [--file PATH]\n"
+	  "            [--iface DEV --peer-iface DEV2] [--no-sg] [--json]",
+	  "send a file over TCP one way (read-write, mmap-write,\n"
+	  "sendfile, splice) and count the copies it made" },
+	{ "verify", cmd_verify,
+	  "[--size N] [--chunk N] [--file PATH]\n"
+	  "            [--iface DEV --peer-iface DEV2] [--json]",
+	  "run every mode with scatter-gather on and off and hold the\n"
+	  "counts against the textbook table" },
+	{ "stat", cmd_stat, "[--follow] [--json] -- CMD [ARGS...] | -p PID",
+	  "count what a command (or a running thread) does" },
+	{ "watch", cmd_watch, "[-i SECONDS]",
+	  "live view of every session (the default command)" },
+};
+
+static void print_command(const struct command *c)
+{
+	const char *h = c->help;
+
+	printf("  zcstat %s%s%s\n", c->name, *c->args ? " " : "", c->args);
+	/* Indent each line of the help under the command. */
+	while (*h) {
+		size_t n = strcspn(h, "\n");
+
+		printf("      %.*s\n", (int)n, h);
+		h += n + (h[n] == '\n');
+	}
+}
+
+static int usage(void)
+{
+	printf("usage: zcstat [--version | --help] [COMMAND [ARGS...]]\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		print_command(&commands[i]);
+	printf("\nSizes take a K, M or G suffix (KiB units). Exit status: 0 fine, 1 runtime\n"
+	       "failure, 2 bad usage, 3 verify found a count this kernel cannot give;\n"
+	       "stat exits with the command's status.\n");
+	return 0;
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "-h") || !strcmp(s, "--help");
+}
+
+int main(int argc, char **argv)
+{
+	static char *watch_argv[] = { "watch", NULL };
+	const char *name;
+
+	if (argc < 2)
+		return cmd_watch(1, watch_argv);
+	name = argv[1];
+	if (is_help(name) || !strcmp(name, "help")) {
+		if (argc > 2)
+			name = argv[2];
+		else
+			return usage();
+	} else if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		return print_version();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct command *c = &commands[i];
+
+		if (strcmp(name, c->name))
+			continue;
+		if (name != argv[1] || (argc > 2 && is_help(argv[2]))) {
+			printf("usage:\n");
+			print_command(c);
+			return 0;
+		}
+		return c->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "zcstat: no command '%s' (see zcstat --help)\n", name);
+	return EXIT_USAGE;
+}

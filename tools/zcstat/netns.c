@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiver's network namespace is anonymous: only our fd and the
+ * receiver child hold it.  If zcstat dies hard, the kernel destroys it,
+ * and with it our veth pair (a device moved in goes back to the initial
+ * namespace), so nothing is left behind but, with --iface, an address.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/veth.h>
+#include <netlink/attr.h>
+#include <netlink/socket.h>
+
+#include "netns.h"
+#include "nl.h"
+#include "zcstat.h"
+
+#define PREFIX_LEN 24
+#define CARRIER_WAIT_S 20	/* an emulated NIC negotiates slowly under TCG */
+
+static int ifreq_ioctl(int io, const char *name, unsigned long req, struct ifreq *ifr)
+{
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	return ioctl(io, req, ifr) ? -errno : 0;
+}
+
+static int ifindex(int io, const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int err = ifreq_ioctl(io, name, SIOCGIFINDEX, &ifr);
+
+	return err ? err : ifr.ifr_ifindex;
+}
+
+static int if_flags(int io, const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int err = ifreq_ioctl(io, name, SIOCGIFFLAGS, &ifr);
+
+	return err ? err : (unsigned short)ifr.ifr_flags;
+}
+
+static int if_set_up(int io, const char *name, bool up)
+{
+	struct ifreq ifr = { 0 };
+	int flags = if_flags(io, name);
+
+	if (flags < 0)
+		return flags;
+	ifr.ifr_flags = up ? flags | IFF_UP : flags & ~IFF_UP;
+	return ifreq_ioctl(io, name, SIOCSIFFLAGS, &ifr);
+}
+
+static int ethtool(int io, const char *name, void *cmd)
+{
+	struct ifreq ifr = { .ifr_data = cmd };
+
+	return ifreq_ioctl(io, name, SIOCETHTOOL, &ifr);
+}
+
+static struct nl_msg *link_msg(int type, int flags, int index)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/* Send a request built by the caller; put_failed: an nla_put ran short. */
+static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed)
+{
+	if (!msg)
+		return -ENOMEM;
+	if (put_failed) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return nl_transact(sk, msg, NULL, NULL);
+}
+
+static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_ns)
+{
+	struct ifinfomsg peer = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	struct nlattr *info = NULL, *data = NULL, *p = NULL;
+	bool bad;
+
+	/* IFLA_LINKINFO { KIND "veth", DATA { PEER { ifinfomsg, NAME, NS } } } */
+	bad = msg && (nla_put_string(msg, IFLA_IFNAME, a) < 0 ||
+		      !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+		      nla_put_string(msg, IFLA_INFO_KIND, "veth") < 0 ||
+		      !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+		      !(p = nla_nest_start(msg, VETH_INFO_PEER)) ||
+		      nlmsg_append(msg, &peer, sizeof(peer), NLMSG_ALIGNTO) < 0 ||
+		      nla_put_string(msg, IFLA_IFNAME, b) < 0 ||
+		      nla_put_u32(msg, IFLA_NET_NS_FD, rx_ns) < 0);
+	if (msg && !bad) {
+		nla_nest_end(msg, p);
+		nla_nest_end(msg, data);
+		nla_nest_end(msg, info);
+	}
+	return rt_send(sk, msg, bad);
+}
+
+static int rt_link_del(struct nl_sock *sk, int index)
+{
+	return rt_send(sk, link_msg(RTM_DELLINK, 0, index), false);
+}
+
+static int rt_link_move(struct nl_sock *sk, int index, int ns)
+{
+	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, index);
+
+	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0);
+}
+
+static int rt_addr(struct nl_sock *sk, int type, int index, const char *addr)
+{
+	struct ifaddrmsg ifa = {
+		.ifa_family = AF_INET,
+		.ifa_prefixlen = PREFIX_LEN,
+		.ifa_index = index,
+	};
+	int flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	struct in_addr in;
+	bool bad;
+
+	inet_pton(AF_INET, addr, &in);
+	bad = msg && (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+		      nla_put(msg, IFA_LOCAL, sizeof(in), &in) < 0 ||
+		      nla_put(msg, IFA_ADDRESS, sizeof(in), &in) < 0);
+	return rt_send(sk, msg, bad);
+}
+
+static int ns_fd(void)
+{
+	int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The rtnetlink and ioctl sockets of the namespace we are in. */
+static int open_sockets(struct nl_sock **rt, int *io)
+{
+	int err;
+
+	*rt = nl_open(NETLINK_ROUTE, &err);
+	if (!*rt)
+		return err;
+	*io = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return *io < 0 ? -errno : 0;
+}
+
+/* A new namespace for the receiver; this thread stays where it was. */
+static int make_rx_ns(struct link_env *e)
+{
+	int err;
+
+	if (unshare(CLONE_NEWNET))
+		return fail("cannot create a network namespace: %s", strerror(errno));
+	e->rx_ns = ns_fd();
+	err = e->rx_ns < 0 ? e->rx_ns : open_sockets(&e->rt_rx, &e->io_rx);
+	if (setns(e->home_ns, CLONE_NEWNET))
+		return fail("cannot return to our network namespace: %s", strerror(errno));
+	if (err)
+		return fail("receiver namespace: %s", strerror(-err));
+	return 0;
+}
+
+static int make_veth(struct link_env *e)
+{
+	unsigned int r;
+	int err;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = getpid() ^ time(NULL);
+	snprintf(e->tx, sizeof(e->tx), "zc%06xa", r & 0xffffff);
+	snprintf(e->rx, sizeof(e->rx), "zc%06xb", r & 0xffffff);
+	err = rt_veth_add(e->rt_home, e->tx, e->rx, e->rx_ns);
+	if (err)
+		return fail("cannot create veth pair %s/%s: %s", e->tx, e->rx, strerror(-err));
+	e->veth = true;
+	return 0;
+}
+
+static int use_devices(struct link_env *e, const char *iface, const char *peer)
+{
+	int tx_flags, rx_flags, index, err;
+
+	snprintf(e->tx, sizeof(e->tx), "%s", iface);
+	snprintf(e->rx, sizeof(e->rx), "%s", peer);
+	tx_flags = if_flags(e->io_home, e->tx);
+	rx_flags = if_flags(e->io_home, e->rx);
+	if (tx_flags < 0)
+		return fail("%s: %s", e->tx, strerror(-tx_flags));
+	if (rx_flags < 0)
+		return fail("%s: %s", e->rx, strerror(-rx_flags));
+	e->tx_was_up = tx_flags & IFF_UP;
+	e->rx_was_up = rx_flags & IFF_UP;
+	index = ifindex(e->io_home, e->rx);
+	err = index < 0 ? index : rt_link_move(e->rt_home, index, e->rx_ns);
+	if (err)
+		return fail("cannot move %s into the receiver's namespace: %s",
+			    e->rx, strerror(-err));
+	e->rx_moved = true;
+	return 0;
+}
+
+static int add_addr(struct nl_sock *rt, int io, const char *dev, const char *addr)
+{
+	int index = ifindex(io, dev);
+	int err = index < 0 ? index : rt_addr(rt, RTM_NEWADDR, index, addr);
+
+	if (err && err != -EEXIST)
+		return fail("cannot add %s/%d to %s: %s", addr, PREFIX_LEN, dev, strerror(-err));
+	return err == -EEXIST ? 0 : 1;
+}
+
+static int wait_running(struct link_env *e)
+{
+	for (int i = 0; i < CARRIER_WAIT_S * 10 && !interrupted; i++) {
+		int tx = if_flags(e->io_home, e->tx), rx = if_flags(e->io_rx, e->rx);
+
+		if (tx >= 0 && rx >= 0 && (tx & rx & IFF_RUNNING))
+			return 0;
+		usleep(100 * 1000);
+	}
+	return fail("%s/%s: no carrier after %d s", e->tx, e->rx, CARRIER_WAIT_S);
+}
+
+static int configure(struct link_env *e)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	int added, err;
+
+	e->tx_used = true;
+	added = add_addr(e->rt_home, e->io_home, e->tx, TX_ADDR);
+	if (added < 0)
+		return -1;
+	e->tx_addr_added = added;
+	if (add_addr(e->rt_rx, e->io_rx, e->rx, RX_ADDR) < 0)
+		return -1;
+	err = if_set_up(e->io_home, e->tx, true);
+	if (!err)
+		err = if_set_up(e->io_rx, e->rx, true);
+	if (err)
+		return fail("cannot bring %s/%s up: %s", e->tx, e->rx, strerror(-err));
+	if (ethtool(e->io_home, e->tx, &info))
+		snprintf(e->driver, sizeof(e->driver), "unknown");
+	else
+		snprintf(e->driver, sizeof(e->driver), "%s", info.driver);
+	return wait_running(e);
+}
+
+int link_env_setup(struct link_env *e, const char *iface, const char *peer)
+{
+	int err;
+
+	*e = (struct link_env){ .home_ns = -1, .rx_ns = -1, .io_home = -1,
+				.io_rx = -1, .sg0 = -1 };
+	e->home_ns = ns_fd();
+	if (e->home_ns < 0)
+		return fail("cannot open our network namespace: %s", strerror(-e->home_ns));
+	err = open_sockets(&e->rt_home, &e->io_home);
+	if (err)
+		return fail("rtnetlink: %s", strerror(-err));
+	if (make_rx_ns(e))
+		return -1;
+	if (iface ? use_devices(e, iface, peer) : make_veth(e))
+		return -1;
+	return configure(e) ? -1 : 0;
+}
+
+int link_set_sg(struct link_env *e, bool on)
+{
+	struct ethtool_value get = { .cmd = ETHTOOL_GSG };
+	struct ethtool_value set = { .cmd = ETHTOOL_SSG, .data = on };
+	int err;
+
+	err = ethtool(e->io_home, e->tx, &get);
+	if (err)
+		return fail("%s: cannot read scatter-gather state: %s", e->tx, strerror(-err));
+	if (!get.data == !on)
+		return 0;
+	if (e->sg0 < 0)
+		e->sg0 = get.data;
+	err = ethtool(e->io_home, e->tx, &set);
+	if (!err)
+		err = ethtool(e->io_home, e->tx, &get);
+	if (err || !get.data != !on)
+		return fail("%s: cannot turn scatter-gather %s%s%s", e->tx,
+			    on ? "on" : "off", err ? ": " : " (fixed feature)",
+			    err ? strerror(-err) : "");
+	return 0;
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void undo(int err, const char *what, const char *dev)
+{
+	if (err)
+		warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
+}
+
+/* Put the receiver's device back where it was, as it was. */
+static void return_rx(struct link_env *e)
+{
+	int index = ifindex(e->io_rx, e->rx);
+
+	undo(index < 0 ? index : rt_link_move(e->rt_rx, index, e->home_ns),
+	     "move back", e->rx);
+	if (e->rx_was_up)
+		undo(if_set_up(e->io_home, e->rx, true), "bring up", e->rx);
+}
+
+void link_env_teardown(struct link_env *e)
+{
+	int index;
+
+	if (e->sg0 >= 0)
+		link_set_sg(e, e->sg0);
+	index = e->io_home >= 0 ? ifindex(e->io_home, e->tx) : -ENODEV;
+	if (e->veth) {
+		/* Its peer goes with it. */
+		undo(index < 0 ? index : rt_link_del(e->rt_home, index), "delete", e->tx);
+	} else if (e->tx_used && index > 0) {
+		if (e->tx_addr_added)
+			undo(rt_addr(e->rt_home, RTM_DELADDR, index, TX_ADDR),
+			     "remove " TX_ADDR " from", e->tx);
+		if (!e->tx_was_up)
+			undo(if_set_up(e->io_home, e->tx, false), "bring down", e->tx);
+	}
+	if (e->rx_moved)
+		return_rx(e);
+	nl_socket_free(e->rt_home);
+	nl_socket_free(e->rt_rx);
+	close_fd(e->io_home);
+	close_fd(e->io_rx);
+	close_fd(e->rx_ns);
+	close_fd(e->home_ns);
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Request/reply over a libnl socket, with the kernel's own errno. */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/socket.h>
+
+#include "nl.h"
+
+int nl_errno(int nlerr)
+{
+	static const struct { int nle, err; } map[] = {
+		{ NLE_PERM, EPERM }, { NLE_NOACCESS, EACCES },
+		{ NLE_OBJ_NOTFOUND, ENOENT }, { NLE_NOMEM, ENOMEM },
+		{ NLE_EXIST, EEXIST }, { NLE_INVAL, EINVAL }, { NLE_BUSY, EBUSY },
+		{ NLE_RANGE, ERANGE }, { NLE_AGAIN, EAGAIN }, { NLE_INTR, EINTR },
+		{ NLE_NODEV, ENODEV }, { NLE_OPNOTSUPP, EOPNOTSUPP },
+		{ NLE_MSGSIZE, EMSGSIZE }, { NLE_MSG_TRUNC, EMSGSIZE },
+		{ NLE_PROTO_MISMATCH, EPROTONOSUPPORT }, { NLE_NOADDR, EADDRNOTAVAIL },
+	};
+
+	if (nlerr < 0)
+		nlerr = -nlerr;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].nle == nlerr)
+			return map[i].err;
+	return EIO;
+}
+
+struct nl_sock *nl_open(int protocol, int *err)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int ret;
+
+	if (!sk) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ret = nl_connect(sk, protocol);
+	if (ret < 0) {
+		nl_socket_free(sk);
+		*err = -nl_errno(ret);
+		return NULL;
+	}
+	return sk;
+}
+
+struct txn {
+	int (*parse)(struct nl_msg *msg, void *arg);
+	void *arg;
+	int err;
+	bool done;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct txn *t = arg;
+	int ret = t->parse ? t->parse(msg, t->arg) : 0;
+
+	if (ret >= 0)
+		return NL_OK;
+	t->err = ret;
+	t->done = true;
+	return NL_STOP;
+}
+
+/* The ack of a request, or the end of a dump. */
+static int on_done(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct txn *)arg)->done = true;
+	return NL_STOP;
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct txn *t = arg;
+
+	(void)who;
+	t->err = e->error;
+	t->done = true;
+	return NL_STOP;
+}
+
+int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
+		int (*parse)(struct nl_msg *msg, void *arg), void *arg)
+{
+	struct txn t = { .parse = parse, .arg = arg };
+	struct nl_cb *cb;
+	int ret;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &t);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
+
+	ret = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0)
+		t.err = -nl_errno(ret);
+	else
+		while (!t.done) {
+			ret = nl_recvmsgs(sk, cb);
+			/* A callback that stopped has said why. */
+			if (ret < 0 && !t.done) {
+				t.err = -nl_errno(ret);
+				break;
+			}
+		}
+	nl_cb_put(cb);
+	return t.err;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* zcstat status and --version: is the module there, and in what state. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "genl.h"
+#include "zcdev.h"
+#include "zcstat.h"
+
+int module_version(struct module_version *v)
+{
+	struct zgenl g;
+	int err, fd;
+
+	err = zgenl_open(&g);
+	if (!err) {
+		err = zgenl_version(&g, &v->abi, &v->nr_counters);
+		zgenl_close(&g);
+		if (!err)
+			return 0;
+	}
+	/* Netlink needs CAP_NET_ADMIN, the device CAP_PERFMON: either will do. */
+	fd = zcdev_open();
+	if (fd < 0)
+		return fd == -ENOENT ? err : fd;
+	err = zcdev_version(fd, &v->abi, &v->nr_counters);
+	close(fd);
+	return err;
+}
+
+int print_version(void)
+{
+	struct module_version v;
+	int err = module_version(&v);
+
+	printf("zcstat %s (built for zctrace ABI %d)\n", ZCSTAT_VERSION, ZCTRACE_ABI_VERSION);
+	if (!err)
+		printf("zctrace module: ABI %" PRIu32 ", %" PRIu32 " counters\n",
+		       v.abi, v.nr_counters);
+	else if (err == -ENOENT)
+		printf("zctrace module: not loaded\n");
+	else
+		printf("zctrace module: loaded, version unknown (%s)\n", strerror(-err));
+	return 0;
+}
+
+struct status {
+	struct session_info *sessions;
+	size_t nr_sessions;
+	struct probe_info *probes;
+	size_t nr_probes;
+};
+
+static int add_session(const struct session_info *s, void *arg)
+{
+	struct status *st = arg;
+	struct session_info *slot = array_slot((void **)&st->sessions, st->nr_sessions,
+					       sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = *s;
+	st->nr_sessions++;
+	return 0;
+}
+
+static int add_probe(const struct probe_info *p, void *arg)
+{
+	struct status *st = arg;
+	struct probe_info *slot = array_slot((void **)&st->probes, st->nr_probes,
+					     sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	*slot = *p;
+	st->nr_probes++;
+	return 0;
+}
+
+static void print_status(const struct status *st, uint32_t abi, uint32_t nr)
+{
+	size_t attached = 0;
+
+	printf("zctrace module: loaded, ABI %" PRIu32 "%s, %" PRIu32 " counters%s\n", abi,
+	       abi == ZCTRACE_ABI_VERSION ? "" : " (zcstat speaks another: update it)",
+	       nr, nr > __ZCTRACE_CTR_MAX ? " (zcstat shows the ones it knows)" : "");
+	printf("sessions: %zu\n", st->nr_sessions);
+	for (size_t i = 0; i < st->nr_sessions; i++) {
+		const struct session_info *s = &st->sessions[i];
+
+		printf("  %-6" PRIu32 " pid %-8" PRIu32 " %-16s %-8s uid %-6" PRIu32 "%s\n",
+		       s->id, s->pid, s->comm, session_state_name(s->state), s->owner_uid,
+		       s->flags & ZCTRACE_START_FOLLOW ? " follow" : "");
+	}
+	for (size_t i = 0; i < st->nr_probes; i++)
+		attached += st->probes[i].attached;
+	printf("probes: %zu of %zu attached%s\n", attached, st->nr_probes,
+	       st->nr_sessions ? "" : " (they attach with the first session)");
+	for (size_t i = 0; i < st->nr_probes; i++) {
+		const struct probe_info *p = &st->probes[i];
+		char state[64];
+
+		if (p->err)
+			snprintf(state, sizeof(state), "failed: %s", strerror(p->err));
+		else
+			snprintf(state, sizeof(state), "%s", p->attached ? "attached" : "detached");
+		printf("  %-28s %-10s %12" PRIu64 " hits  %s\n", p->name,
+		       probe_kind_name(p->kind), p->hits, state);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct status st = { 0 };
+	uint32_t abi, nr;
+	struct zgenl g;
+	int err;
+
+	if (argc > 1)
+		return usage_error("status", "unexpected argument '%s'", argv[1]);
+	err = zgenl_open(&g);
+	if (err == -ENOENT && !access(ZCDEV_PATH, F_OK))
+		return fail("%s exists but the zctrace netlink family does not: reload the module",
+			    ZCDEV_PATH);
+	if (err)
+		return module_error("generic netlink", -err);
+	err = zgenl_version(&g, &abi, &nr);
+	if (!err)
+		err = zgenl_sessions(&g, 0, add_session, &st);
+	if (!err)
+		err = zgenl_probes(&g, add_probe, &st);
+	zgenl_close(&g);
+	if (!err)
+		print_status(&st, abi, nr);
+	free(st.sessions);
+	free(st.probes);
+	return err ? module_error("generic netlink zctrace", -err) : 0;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Messages, option and size parsing, signals: shared by every command. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "zcstat.h"
+
+volatile sig_atomic_t interrupted;
+
+static void vmessage(const char *fmt, va_list ap)
+{
+	fputs("zcstat: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "zcstat %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see zcstat %s --help)\n", cmd);
+	return EXIT_USAGE;
+}
+
+int module_error(const char *what, int err)
+{
+	switch (err) {
+	case ENOENT:
+		return fail("zctrace module is not loaded (modprobe zctrace / insmod zctrace.ko)");
+	case EPERM:
+	case EACCES:
+		return fail("%s: permission denied (zctrace needs root: CAP_PERFMON for /dev/zctrace, CAP_NET_ADMIN for netlink)",
+			    what);
+	default:
+		return fail("%s: %s", what, strerror(err));
+	}
+}
+
+int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
+	     const struct option *longopts, int *bad)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == '?' && optopt)
+		*bad = usage_error(cmd, "unknown option '-%c'", optopt);
+	else if (c == '?')
+		*bad = usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	else if (c == ':')
+		*bad = usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	else
+		return c;
+	return -1;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	}
+	if (*end || !v || v > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+void *array_slot(void **base, size_t n, size_t size)
+{
+	char *p = realloc(*base, (n + 1) * size);
+
+	if (!p)
+		return NULL;
+	*base = p;
+	return p + n * size;
+}
+
+const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		return "unknown";
+	return u.release;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcstat verify: every mode with scatter-gather on and off, set beside the
+ * textbook table.  A DIFF against the table is not a failure (the table
+ * simplifies); a count that contradicts what this kernel is known to do,
+ * as listed in expectations[], is.
+ */
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "run.h"
+#include "zcstat.h"
+
+/* The document's table, for sending N bytes of a file over TCP. */
+static const struct doc_row {
+	const char *label;
+	unsigned int cpu, dma, switches;
+} doc[] = {
+	{ "read + write", 2, 2, 4 },
+	{ "mmap + write", 1, 2, 4 },
+	{ "sendfile (NIC without SG)", 1, 2, 2 },
+	{ "sendfile + DMA gather (NIC with SG)", 0, 2, 2 },
+	{ "splice (file -> pipe -> socket)", 0, 2, 2 },
+};
+
+/* The row a run is held against, by mode and [sg off, sg on]. */
+static const struct doc_row *const doc_of[NR_MODES][2] = {
+	[MODE_READ_WRITE] = { &doc[0], &doc[0] },
+	[MODE_MMAP_WRITE] = { &doc[1], &doc[1] },
+	[MODE_SENDFILE] = { &doc[2], &doc[3] },
+	[MODE_SPLICE] = { &doc[4], &doc[4] },
+};
+
+enum quantity { Q_U2K, Q_K2U, Q_CPU, Q_SEGMENT, Q_PAGE_REF, Q_TX, Q_DISK, Q_SYSCALLS };
+enum relation { EQ_N, AT_LEAST_N, ZERO, UNDER_1PCT_N, EQ_ISSUED };
+
+#define M(m) (1u << (m))
+#define ALL_MODES (M(NR_MODES) - 1)
+#define ZERO_COPY (M(MODE_SENDFILE) | M(MODE_SPLICE))
+enum { SG_OFF, SG_ON, SG_ANY };
+
+/* What this kernel (6.1 and later) is known to do; N is the file size. */
+static const struct expectation {
+	unsigned int modes;
+	int sg;
+	bool cold_cache;	/* only when the page cache was dropped */
+	enum quantity q;
+	enum relation rel;
+	const char *why;
+} expectations[] = {
+	{ M(MODE_READ_WRITE), SG_ANY, false, Q_K2U, EQ_N,
+	  "read() copies the page cache into the buffer" },
+	{ M(MODE_READ_WRITE), SG_ANY, false, Q_U2K, EQ_N,
+	  "write() copies the buffer into the socket" },
+	{ M(MODE_MMAP_WRITE), SG_ANY, false, Q_K2U, ZERO,
+	  "no read(): nothing is copied to user space" },
+	{ M(MODE_MMAP_WRITE), SG_ANY, false, Q_U2K, EQ_N,
+	  "write() copies from the mapping into the socket" },
+	{ ZERO_COPY, SG_ON, false, Q_CPU, UNDER_1PCT_N,
+	  "with SG the payload pages are attached, not copied" },
+	{ ZERO_COPY, SG_ANY, false, Q_PAGE_REF, EQ_N,
+	  "every page-cache byte is attached to an skb by reference" },
+	{ ZERO_COPY, SG_OFF, false, Q_SEGMENT, AT_LEAST_N,
+	  "without SG, GSO copies every segment out of the frags" },
+	{ ALL_MODES, SG_ANY, false, Q_TX, AT_LEAST_N,
+	  "every byte goes out through the sender's device" },
+	{ ALL_MODES, SG_ANY, true, Q_DISK, AT_LEAST_N,
+	  "a dropped page cache is read back from the disk" },
+	{ ALL_MODES, SG_ANY, false, Q_SYSCALLS, EQ_ISSUED,
+	  "one count per system call zcstat made while traced" },
+};
+
+static const char *const quantity_names[] = {
+	[Q_U2K] = "u2k bytes", [Q_K2U] = "k2u bytes", [Q_CPU] = "CPU copy bytes",
+	[Q_SEGMENT] = "segment bytes", [Q_PAGE_REF] = "page_ref_bytes",
+	[Q_TX] = "nic_tx + soft_tx", [Q_DISK] = "disk_read", [Q_SYSCALLS] = "syscalls",
+};
+
+static const char *const relation_names[] = {
+	[EQ_N] = "== N", [AT_LEAST_N] = ">= N", [ZERO] = "== 0",
+	[UNDER_1PCT_N] = "< N/100", [EQ_ISSUED] = "== issued",
+};
+
+static uint64_t quantity(const struct xfer_result *r, enum quantity q)
+{
+	const uint64_t *v = r->ctr.v;
+
+	switch (q) {
+	case Q_U2K: return v[ZCTRACE_CTR_COPY_U2K_BYTES];
+	case Q_K2U: return v[ZCTRACE_CTR_COPY_K2U_BYTES];
+	case Q_CPU: return counters_cpu_copy_bytes(&r->ctr);
+	case Q_SEGMENT: return v[ZCTRACE_CTR_SITE_SEGMENT_BYTES];
+	case Q_PAGE_REF: return v[ZCTRACE_CTR_PAGE_REF_BYTES];
+	case Q_TX: return v[ZCTRACE_CTR_NIC_TX_BYTES] + v[ZCTRACE_CTR_SOFT_TX_BYTES];
+	case Q_DISK: return v[ZCTRACE_CTR_DISK_READ_BYTES];
+	case Q_SYSCALLS: return v[ZCTRACE_CTR_SYSCALLS];
+	}
+	return 0;
+}
+
+static bool holds(const struct xfer_result *r, enum relation rel, uint64_t x)
+{
+	switch (rel) {
+	case EQ_N: return x == r->bytes;
+	case AT_LEAST_N: return x >= r->bytes;
+	case ZERO: return !x;
+	case UNDER_1PCT_N: return x < r->bytes / 100;
+	case EQ_ISSUED: return x == r->syscalls_issued;
+	}
+	return false;
+}
+
+static bool applies(const struct expectation *e, const struct xfer_result *r)
+{
+	return (e->modes & M(r->mode)) && (e->sg == SG_ANY || e->sg == r->sg) &&
+	       (!e->cold_cache || !r->cached_pages);
+}
+
+enum { CELL_CPU, CELL_DMA, CELL_SWITCHES, NR_CELLS };
+
+static const char *const cell_keys[NR_CELLS] = { "cpu_copies", "dma_copies", "switches" };
+static const char *const cell_names[NR_CELLS] = { "CPU copies", "DMA copies", "switches" };
+
+struct cell {
+	unsigned int expected;
+	double measured;
+	bool match;
+	char reason[256];
+};
+
+struct verdict {
+	const struct xfer_result *r;
+	const struct doc_row *row;
+	double syscalls_per_chunk;
+	struct cell cells[NR_CELLS];
+	unsigned int failed;		/* expectations that do not hold */
+};
+
+static double round2(double v)
+{
+	return round(v * 100) / 100;
+}
+
+static double per_n(const struct xfer_result *r, uint64_t bytes)
+{
+	return (double)bytes / r->bytes;
+}
+
+static void cpu_reason(const struct xfer_result *r, struct cell *c)
+{
+	const uint64_t *v = r->ctr.v;
+	uint64_t seg = v[ZCTRACE_CTR_SITE_SEGMENT_BYTES];
+
+	if (!r->sg && seg && round2(c->measured - per_n(r, seg)) == c->expected)
+		snprintf(c->reason, sizeof(c->reason),
+			 "SG off: +%.2f copy in GSO segmentation (k2k segment bytes = %" PRIu64 ")",
+			 per_n(r, seg), seg);
+	else
+		snprintf(c->reason, sizeof(c->reason),
+			 "copied per byte: sock_send %.2f, file_read %.2f, pipe %.2f, segment %.2f, other %.2f",
+			 per_n(r, v[ZCTRACE_CTR_SITE_SOCK_SEND_BYTES]),
+			 per_n(r, v[ZCTRACE_CTR_SITE_FILE_READ_BYTES]),
+			 per_n(r, v[ZCTRACE_CTR_SITE_PIPE_BYTES]), per_n(r, seg),
+			 per_n(r, v[ZCTRACE_CTR_SITE_OTHER_BYTES]));
+}
+
+static void dma_reason(const struct xfer_result *r, struct cell *c)
+{
+	const uint64_t *v = r->ctr.v;
+	size_t n = 0;
+
+	if (!v[ZCTRACE_CTR_DISK_READ_BYTES])
+		n += snprintf(c->reason + n, sizeof(c->reason) - n, "%s",
+			      r->cached_pages ? "disk side served from the page cache (not dropped)"
+					      : "disk_read = 0 although the page cache was dropped");
+	if (!v[ZCTRACE_CTR_NIC_TX_BYTES] && n < sizeof(c->reason))
+		snprintf(c->reason + n, sizeof(c->reason) - n,
+			 "%sNIC side is %s: software handoff, no DMA (soft_tx = %" PRIu64 ")",
+			 n ? "; " : "", r->driver, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
+}
+
+static void judge(const struct xfer_result *r, struct verdict *vd)
+{
+	const uint64_t *v = r->ctr.v;
+	uint64_t fixed = r->syscalls_issued - r->syscalls_loop;
+	uint64_t loop = v[ZCTRACE_CTR_SYSCALLS] > fixed ? v[ZCTRACE_CTR_SYSCALLS] - fixed : 0;
+	struct cell *c = vd->cells;
+
+	vd->r = r;
+	vd->row = doc_of[r->mode][r->sg];
+	/* shutdown(), reading the count and STOP are ours, not the mode's. */
+	vd->syscalls_per_chunk = round2((double)loop / r->chunks);
+
+	c[CELL_CPU].expected = vd->row->cpu;
+	c[CELL_CPU].measured = report_cpu_copies(r);
+	c[CELL_DMA].expected = vd->row->dma;
+	c[CELL_DMA].measured = !!v[ZCTRACE_CTR_DISK_READ_BYTES] + !!v[ZCTRACE_CTR_NIC_TX_BYTES];
+	c[CELL_SWITCHES].expected = vd->row->switches;
+	c[CELL_SWITCHES].measured = 2 * vd->syscalls_per_chunk;
+	for (int i = 0; i < NR_CELLS; i++)
+		c[i].match = c[i].measured == c[i].expected;
+
+	if (!c[CELL_CPU].match)
+		cpu_reason(r, &c[CELL_CPU]);
+	if (!c[CELL_DMA].match)
+		dma_reason(r, &c[CELL_DMA]);
+	if (!c[CELL_SWITCHES].match)
+		snprintf(c[CELL_SWITCHES].reason, sizeof(c[CELL_SWITCHES].reason),
+			 "%s: %.2f syscalls per chunk (%s)", xfer_mode_name(r->mode),
+			 vd->syscalls_per_chunk, xfer_mode_calls(r->mode));
+
+	vd->failed = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(expectations); i++) {
+		const struct expectation *e = &expectations[i];
+
+		vd->failed += applies(e, r) && !holds(r, e->rel, quantity(r, e->q));
+	}
+}
+
+static const char *run_name(const struct xfer_result *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s, sg %s", xfer_mode_name(r->mode), r->sg ? "on" : "off");
+	return buf;
+}
+
+static void print_table(const struct verdict *vds, size_t n)
+{
+	printf("%-17s%-19s%-19s%s\n", "", "CPU copies", "DMA copies", "switches/chunk");
+	printf("%-12s%-5s", "mode", "sg");
+	for (int i = 0; i < NR_CELLS; i++)
+		printf("%-19s", "doc measured");
+	putchar('\n');
+	for (size_t k = 0; k < n; k++) {
+		printf("%-12s%-5s", xfer_mode_name(vds[k].r->mode), vds[k].r->sg ? "on" : "off");
+		for (int i = 0; i < NR_CELLS; i++) {
+			const struct cell *c = &vds[k].cells[i];
+
+			printf("%-4u%-9.2f%-6s", c->expected, c->measured,
+			       c->match ? "MATCH" : "DIFF");
+		}
+		putchar('\n');
+	}
+}
+
+static void print_reasons(const struct verdict *vds, size_t n)
+{
+	char name[64];
+
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < NR_CELLS; i++)
+			if (!vds[k].cells[i].match)
+				printf("  %s, %s: %s\n", run_name(vds[k].r, name, sizeof(name)),
+				       cell_names[i], vds[k].cells[i].reason);
+}
+
+/* Print the expectations that failed; returns how many. */
+static unsigned int print_contradictions(const struct verdict *vds, size_t n)
+{
+	unsigned int failed = 0;
+	char name[64];
+
+	for (size_t k = 0; k < n; k++) {
+		const struct xfer_result *r = vds[k].r;
+
+		for (size_t i = 0; i < ARRAY_SIZE(expectations); i++) {
+			const struct expectation *e = &expectations[i];
+			uint64_t x = quantity(r, e->q);
+
+			if (!applies(e, r) || holds(r, e->rel, x))
+				continue;
+			printf("CONTRADICTION %s: %s = %" PRIu64 ", expected %s (N = %" PRIu64
+			       ", issued = %" PRIu64 "): %s\n", run_name(r, name, sizeof(name)),
+			       quantity_names[e->q], x, relation_names[e->rel], r->bytes,
+			       r->syscalls_issued, e->why);
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static void json_checks(struct json *j, const struct xfer_result *r)
+{
+	json_open(j, "checks", '[');
+	for (size_t i = 0; i < ARRAY_SIZE(expectations); i++) {
+		const struct expectation *e = &expectations[i];
+		uint64_t x = quantity(r, e->q);
+
+		if (!applies(e, r))
+			continue;
+		json_open(j, NULL, '{');
+		json_str(j, "quantity", quantity_names[e->q]);
+		json_str(j, "expected", relation_names[e->rel]);
+		json_u64(j, "value", x);
+		json_bool(j, "ok", holds(r, e->rel, x));
+		json_str(j, "why", e->why);
+		json_close(j, '}');
+	}
+	json_close(j, ']');
+}
+
+static void json_run(struct json *j, const struct verdict *vd)
+{
+	json_open(j, NULL, '{');
+	report_json(j, vd->r);
+	json_fixed2(j, "syscalls_per_chunk", vd->syscalls_per_chunk);
+	json_open(j, "expected", '{');
+	json_str(j, "row", vd->row->label);
+	for (int i = 0; i < NR_CELLS; i++)
+		json_u64(j, cell_keys[i], vd->cells[i].expected);
+	json_close(j, '}');
+	json_open(j, "cells", '{');
+	for (int i = 0; i < NR_CELLS; i++) {
+		const struct cell *c = &vd->cells[i];
+
+		json_open(j, cell_keys[i], '{');
+		json_fixed2(j, "measured", c->measured);
+		json_str(j, "result", c->match ? "MATCH" : "DIFF");
+		json_str(j, "reason", c->match ? NULL : c->reason);
+		json_close(j, '}');
+	}
+	json_close(j, '}');
+	json_checks(j, vd->r);
+	json_close(j, '}');
+}
+
+static unsigned int count_diffs(const struct verdict *vds, size_t n)
+{
+	unsigned int diffs = 0;
+
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < NR_CELLS; i++)
+			diffs += !vds[k].cells[i].match;
+	return diffs;
+}
+
+static unsigned int count_failed(const struct verdict *vds, size_t n)
+{
+	unsigned int failed = 0;
+
+	for (size_t k = 0; k < n; k++)
+		failed += vds[k].failed;
+	return failed;
+}
+
+static void print_json(const struct verdict *vds, size_t n)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_open(&j, NULL, '{');
+	json_str(&j, "kernel", kernel_release());
+	json_u64(&j, "bytes", vds[0].r->bytes);
+	json_u64(&j, "chunk", vds[0].r->chunk);
+	json_str(&j, "iface", vds[0].r->iface);
+	json_str(&j, "driver", vds[0].r->driver);
+	json_open(&j, "runs", '[');
+	for (size_t k = 0; k < n; k++)
+		json_run(&j, &vds[k]);
+	json_close(&j, ']');
+	json_u64(&j, "diff_cells", count_diffs(vds, n));
+	json_u64(&j, "contradictions", count_failed(vds, n));
+	json_close(&j, '}');
+	json_finish(&j);
+}
+
+static void print_human(const struct verdict *vds, size_t n)
+{
+	const struct xfer_result *r = vds[0].r;
+	char a[FMT_LEN], b[FMT_LEN];
+	unsigned int diffs = count_diffs(vds, n), failed;
+
+	printf("zcstat verify: %s in %s chunks over %s (%s), kernel %s\n\n",
+	       fmt_bytes(a, r->bytes), fmt_bytes(b, r->chunk), r->iface, r->driver,
+	       kernel_release());
+	print_table(vds, n);
+	if (diffs) {
+		printf("\nwhy the DIFFs (the table is a simplification):\n");
+		print_reasons(vds, n);
+	}
+	putchar('\n');
+	failed = print_contradictions(vds, n);
+	printf("verify: %zu runs, %u DIFF cells, %u contradiction%s of what this kernel does\n",
+	       n, diffs, failed, failed == 1 ? "" : "s");
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct xfer_result results[NR_MODES * 2];
+	struct verdict vds[NR_MODES * 2];
+	struct run_opts o;
+	struct run_ctx c;
+	char note[PATH_MAX + 128];
+	size_t n = 0;
+	int ret;
+
+	ret = run_parse("verify", true, argc, argv, &o);
+	if (ret)
+		return ret;
+	ret = run_setup("verify", &o, &c);
+	for (int m = 0; m < NR_MODES && !ret; m++)
+		for (int sg = 1; sg >= 0 && !ret; sg--)
+			ret = xfer_run(&c.env, c.zcfd, &c.file, m, o.chunk, sg,
+				       isatty(STDERR_FILENO), &results[n++]) ? 1 : 0;
+	run_teardown(&c);
+	if (ret)
+		return ret;
+
+	if (xfer_cache_note(&results[0], note, sizeof(note)))
+		warn("%s", note);
+	for (size_t k = 0; k < n; k++)
+		judge(&results[k], &vds[k]);
+	if (o.json)
+		print_json(vds, n);
+	else
+		print_human(vds, n);
+	return count_failed(vds, n) ? EXIT_CONTRADICTION : 0;
+}

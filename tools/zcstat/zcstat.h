@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every zcstat command shares: exit codes, messages, option parsing. */
+#ifndef ZCSTAT_H
+#define ZCSTAT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXIT_USAGE		2	/* bad command line */
+#define EXIT_CONTRADICTION	3	/* verify: a count this kernel cannot give */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A subcommand: argv[0] is its name. Returns the process exit status. */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *help;
+};
+
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+/* "zcstat: ..." on stderr; returns 1 so callers can `return fail(...)`. */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A bad command line for cmd: one line, and EXIT_USAGE. */
+int usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The one-line message for an error of the zctrace interfaces: module not
+ * loaded (ENOENT), permission (EPERM, EACCES), else what + strerror.
+ * Returns 1.
+ */
+int module_error(const char *what, int err);
+
+/* getopt_long over argv with our own one-line messages; see util.c. */
+struct option;
+int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
+	     const struct option *longopts, int *bad);
+
+/* N with an optional K, M or G (powers of 1024) suffix; > 0. */
+int parse_size(const char *s, uint64_t *out);
+int parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/* Set by SIGINT/SIGTERM/SIGHUP once catch_signals() is in force. */
+extern volatile sig_atomic_t interrupted;
+/* Catch them without SA_RESTART, so a blocked call returns EINTR. */
+void catch_signals(void);
+
+/* Grow *base to hold element n (realloc); NULL when out of memory. */
+void *array_slot(void **base, size_t n, size_t size);
+
+/* The module's version, through netlink or else the device. */
+struct module_version {
+	uint32_t abi, nr_counters;
+};
+/* 0, -ENOENT when not loaded, -EPERM/-EACCES when we may not ask. */
+int module_version(struct module_version *v);
+/* Print "zcstat VERSION" and what is known of the module. */
+int print_version(void);
+
+const char *kernel_release(void);
+double now_seconds(void);
+
+#endif
