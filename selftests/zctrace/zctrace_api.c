@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The zctrace ABI as documented in uapi/linux/zctrace.h: version, the
+ * session life cycle, the counts of a known workload, and the basic errors.
+ * Hostile inputs are in zctrace_hostile.c and zctrace_netlink.c.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "zctrace_lib.h"
+
+#define NR_GETPPID 1000
+
+FIXTURE(api) {
+	int fd;
+	struct zc_nl nl;
+};
+
+FIXTURE_SETUP(api)
+{
+	self->fd = zc_open();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", ZC_DEV, strerror(-self->fd));
+	ASSERT_EQ(0, zc_nl_open(&self->nl));
+}
+
+FIXTURE_TEARDOWN(api)
+{
+	close(self->fd);
+	zc_nl_close(&self->nl);
+}
+
+TEST_F(api, version_ioctl)
+{
+	struct zctrace_version v;
+
+	ASSERT_EQ(0, zc_version(self->fd, &v));
+	EXPECT_EQ(sizeof(v), v.size);
+	EXPECT_EQ(ZCTRACE_ABI_VERSION, v.abi_version);
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, v.nr_counters);
+	EXPECT_EQ(0, v.reserved);
+}
+
+TEST_F(api, version_genl)
+{
+	uint32_t abi = 0, nr = 0, version = 0, maxattr = 0;
+	uint16_t id = 0;
+
+	ASSERT_EQ(0, zc_nl_version(&self->nl, &abi, &nr));
+	EXPECT_EQ(ZCTRACE_ABI_VERSION, abi);
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, nr);
+
+	ASSERT_EQ(0, zc_nl_family(&self->nl, ZCTRACE_GENL_NAME, &id, &version,
+				  &maxattr, NULL, NULL));
+	EXPECT_EQ(self->nl.family, id);
+	EXPECT_EQ(ZCTRACE_GENL_VERSION, version);
+	EXPECT_EQ(ZCTRACE_A_MAX, maxattr);
+	EXPECT_NE(0, self->nl.mcgrp) TH_LOG("no \"%s\" multicast group", ZCTRACE_GENL_MCGRP);
+}
+
+TEST_F(api, start_read_stop)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	struct zctrace_read rd;
+	uint32_t id = 0, state = 99;
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &id));
+	ASSERT_LT(0, id);
+
+	memset(ctr, 0xa5, sizeof(ctr));
+	memset(&rd, 0, sizeof(rd));
+	rd.size = sizeof(rd);
+	rd.id = id;
+	rd.nr_counters = __ZCTRACE_CTR_MAX;
+	rd.counters = (uintptr_t)ctr;
+	ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, rd.state);
+	EXPECT_EQ(id, rd.id);
+	/* Never counted, always zero. */
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_UNSPEC]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_PAD]);
+
+	ASSERT_EQ(0, zc_stop(self->fd, id, ctr, &state));
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
+	EXPECT_EQ(-ENOENT, zc_read(self->fd, id, ctr, &state));
+	EXPECT_EQ(-ENOENT, zc_stop(self->fd, id, NULL, NULL));
+	EXPECT_EQ(-ENOENT, zc_reset(self->fd, id));
+	/* Stopped: the same task can be traced again, under a new id. */
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &state));
+	EXPECT_NE(id, state);
+}
+
+/* Session ids are handed out cyclically: a stopped id is not reused at once. */
+TEST_F(api, ids_not_reused)
+{
+	uint32_t a, b;
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &a));
+	ASSERT_EQ(0, zc_stop(self->fd, a, NULL, NULL));
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &b));
+	EXPECT_LT(a, b);
+}
+
+/* A short array gets the first values only; nr_counters tells the real count. */
+TEST_F(api, read_short_array)
+{
+	uint64_t ctr[4] = { 1, 2, 3, 0x5a5a5a5a5a5a5a5aULL };
+	struct zctrace_read rd = { .size = sizeof(rd) };
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &rd.id));
+	rd.nr_counters = 3;
+	rd.counters = (uintptr_t)ctr;
+	ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_UNSPEC]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_PAD]);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, ctr[3]);
+
+	/* No array at all: only the count and the state. */
+	rd.nr_counters = 0;
+	rd.counters = 0;
+	ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, rd.state);
+
+	/* Larger than the module's: only __ZCTRACE_CTR_MAX values are written. */
+	{
+		uint64_t big[__ZCTRACE_CTR_MAX + 8];
+
+		memset(big, 0xee, sizeof(big));
+		rd.nr_counters = __ZCTRACE_CTR_MAX + 8;
+		rd.counters = (uintptr_t)big;
+		rd.state = 0;
+		ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+		EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+		EXPECT_EQ(0, big[ZCTRACE_CTR_UNSPEC]);
+		EXPECT_EQ(0xeeeeeeeeeeeeeeeeULL, big[__ZCTRACE_CTR_MAX]);
+	}
+}
+
+static int work_getppid(void *arg)
+{
+	int i;
+
+	for (i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	syscall(SYS_exit_group, 0);
+	return 0;
+}
+
+/*
+ * A child blocked before the session starts makes exactly NR_GETPPID
+ * getppid() and one exit_group() once started: SYSCALLS is exact, the
+ * state turns EXITED and the counts stay readable.
+ */
+TEST_F(api, counts_known_syscalls)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX], again[__ZCTRACE_CTR_MAX];
+	struct zc_worker w;
+	uint32_t id, state;
+
+	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_getppid, NULL));
+	ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_SYSCALLS]);
+	ASSERT_EQ(0, zc_worker_go(&w));
+	ASSERT_EQ(0, zc_worker_wait(&w));
+
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	EXPECT_EQ(ZCTRACE_STATE_EXITED, state);
+	EXPECT_EQ(NR_GETPPID + 1, ctr[ZCTRACE_CTR_SYSCALLS]);
+	/* The go byte the child read from its pipe, and nothing else. */
+	EXPECT_EQ(1, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
+	EXPECT_EQ(1, ctr[ZCTRACE_CTR_COPY_K2U_CALLS]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_SOFT_TX_BYTES]);
+	TH_LOG("exited child: %llu syscalls, %llu context switches, %llu minor faults",
+	       (unsigned long long)ctr[ZCTRACE_CTR_SYSCALLS],
+	       (unsigned long long)ctr[ZCTRACE_CTR_CONTEXT_SWITCHES],
+	       (unsigned long long)ctr[ZCTRACE_CTR_MINOR_FAULTS]);
+
+	/* Nothing moves once every traced task is gone. */
+	usleep(10000);
+	ASSERT_EQ(0, zc_stop(self->fd, id, again, &state));
+	EXPECT_EQ(ZCTRACE_STATE_EXITED, state);
+	EXPECT_EQ(0, memcmp(ctr, again, sizeof(ctr)));
+}
+
+/*
+ * Tracing oneself counts from the START on: the calling thread is running,
+ * so the module cannot wait for the scheduler to notice it.
+ */
+TEST_F(api, start_self_counts_at_once)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	uint32_t id, state;
+	int i;
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &id));
+	for (i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	/* The getppid()s and the READ itself. */
+	EXPECT_EQ(NR_GETPPID + 1, ctr[ZCTRACE_CTR_SYSCALLS]);
+}
+
+TEST_F(api, reset)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	uint32_t id, state;
+	int i;
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &id));
+	usleep(1000);	/* be switched in once: counting is then on */
+	for (i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	ASSERT_LE(NR_GETPPID, ctr[ZCTRACE_CTR_SYSCALLS]);
+	ASSERT_EQ(0, zc_reset(self->fd, id));
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	/* Only the READ after the RESET. */
+	EXPECT_EQ(1, ctr[ZCTRACE_CTR_SYSCALLS]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES]);
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
+}
+
+/* GET_SESSION says what the ioctls say. */
+TEST_F(api, genl_get_session)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	struct zc_nl_session s;
+	char comm[16] = "";
+	uint32_t id, state;
+	int i;
+
+	ASSERT_EQ(0, prctl(PR_GET_NAME, comm));
+	ASSERT_EQ(0, zc_start(self->fd, 0, ZCTRACE_START_FOLLOW, &id));
+	ASSERT_EQ(0, zc_nl_get_session(&self->nl, id, &s));
+	EXPECT_EQ(id, s.id);
+	EXPECT_EQ(getpid(), s.pid);
+	EXPECT_EQ(ZCTRACE_START_FOLLOW, s.flags);
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, s.state);
+	EXPECT_EQ(0, s.owner_uid);
+	EXPECT_STREQ(comm, s.comm);
+	/* Every counter but UNSPEC and PAD. */
+	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s.nr_counters);
+
+	/* Once nothing is traced, both interfaces give the same numbers. */
+	ASSERT_EQ(0, zc_stop(self->fd, id, NULL, NULL));
+	ASSERT_EQ(-ENOENT, zc_nl_get_session(&self->nl, id, &s));
+
+	{
+		struct zc_worker w;
+
+		ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_getppid, NULL));
+		ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
+		ASSERT_EQ(0, zc_worker_go(&w));
+		ASSERT_EQ(0, zc_worker_wait(&w));
+	}
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	ASSERT_EQ(0, zc_nl_get_session(&self->nl, id, &s));
+	EXPECT_EQ(ZCTRACE_STATE_EXITED, s.state);
+	for (i = ZCTRACE_CTR_PAD + 1; i < __ZCTRACE_CTR_MAX; i++)
+		EXPECT_EQ(ctr[i], s.counters[i]) TH_LOG("counter %d", i);
+}
+
+TEST_F(api, unknown_ioctl_enotty)
+{
+	char buf[256] = { 0 };
+	unsigned long cmds[] = {
+		_IO(ZCTRACE_IOC_MAGIC, 5),
+		_IOWR(ZCTRACE_IOC_MAGIC, 0xff, struct zctrace_read),
+		_IO(ZCTRACE_IOC_MAGIC, 0),	/* VERSION without its size */
+		_IOWR(ZCTRACE_IOC_MAGIC, 1, uint64_t),	/* START, wrong size */
+		_IOW(ZCTRACE_IOC_MAGIC, 2, struct zctrace_read), /* READ, wrong dir */
+		_IOWR(ZCTRACE_IOC_MAGIC + 1, 1, struct zctrace_start),
+		FIONREAD,
+		0,
+	};
+	unsigned int i;
+
+	*(uint32_t *)buf = sizeof(struct zctrace_read);
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		unsigned long cmd = cmds[i];
+
+		EXPECT_EQ(-ENOTTY, zc_ioctl(self->fd, cmd, buf))
+			TH_LOG("cmd %#lx", cmd);
+	}
+}
+
+TEST_F(api, bad_pointer_efault)
+{
+	struct zctrace_version v = { .size = sizeof(v) };
+	struct zctrace_version *ro = zc_readonly_copy(&v, sizeof(v));
+	void *bad[] = { NULL, zc_unmapped_page(), (void *)ZC_KERNEL_PTR };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		void *arg = bad[i];
+
+		EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCTRACE_IOC_VERSION, arg))
+			TH_LOG("arg %p", arg);
+	}
+	/* Readable but not writable: the answer cannot be stored. */
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCTRACE_IOC_VERSION, ro));
+}
+
+TEST_F(api, bad_size_reserved_flags_einval)
+{
+	struct zctrace_version v = { .size = sizeof(v) - 1 };
+	struct zctrace_start st = { .size = sizeof(st) };
+	struct zctrace_read rd = { .size = sizeof(rd) };
+	struct zctrace_reset rs = { .size = sizeof(rs) + 8 };
+
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_VERSION, &v));
+	v.size = sizeof(v);
+	v.reserved = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_VERSION, &v));
+
+	st.flags = ZCTRACE_START_FOLLOW << 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_START, &st));
+	st.flags = 0;
+	st.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_START, &st));
+	st.reserved[1] = 0;
+	st.size = 0;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_START, &st));
+
+	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &rd.id));
+	rd.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	rd.reserved[0] = 0;
+	rd.nr_counters = 1;	/* with no array */
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_STOP, &rd));
+
+	rs.id = rd.id;
+	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCTRACE_IOC_RESET, &rs));
+	/* None of it hurt the session. */
+	EXPECT_EQ(0, zc_read(self->fd, rd.id, NULL, NULL));
+}
+
+static int open_as(uid_t uid, uint64_t caps)
+{
+	int fd;
+
+	if (zc_become(uid, uid, caps))
+		return 200;
+	fd = zc_open();
+	if (fd >= 0)
+		return 0;
+	return -fd;
+}
+
+static int open_nobody(void *arg)
+{
+	return open_as(ZC_NOBODY, 0);
+}
+
+static int open_root_nocaps(void *arg)
+{
+	return open_as(0, 0);
+}
+
+/* The node is 0600 root (EACCES), and open() wants CAP_PERFMON (EPERM). */
+TEST_F(api, nonroot_open_refused)
+{
+	EXPECT_EQ(EACCES, zc_run_child(open_nobody, NULL));
+	EXPECT_EQ(EPERM, zc_run_child(open_root_nocaps, NULL));
+}
+
+ZC_HARNESS_MAIN
