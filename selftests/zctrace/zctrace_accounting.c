@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The accounting engine's acceptance test: send a 16 MiB file in 1 MiB
+ * chunks over TCP to a receiver in another network namespace, in each mode,
+ * over a veth pair and over the guest's e1000e pair, with scatter-gather on
+ * and off, and compare the sender's session with what the kernel must do.
+ *
+ * The file lives in $ZC_TEST_DIR (a block device in the VM) so that its
+ * page cache can be dropped and the disk read counted; elsewhere the disk
+ * expectations are skipped.  The NIC variants need $ZC_NIC_IFS="tx rx".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/zctrace.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define FILE_SIZE	(16u << 20)
+#define CHUNK		(1u << 20)
+#define PORT		5201
+#define TX_ADDR		"192.0.2.1"
+#define RX_ADDR		"192.0.2.2"
+#define TMPFS_MAGIC	0x01021994
+
+enum mode { READ_WRITE, MMAP_WRITE, SENDFILE, SPLICE };
+enum path { VETH, NIC };
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+FIXTURE(xfer) {
+	char ns[32], tx[IFNAMSIZ], rx[IFNAMSIZ];
+	char path[256];
+	bool veth, on_disk;
+	int file, sock, zc, result_pipe;
+	pid_t receiver;
+};
+
+FIXTURE_VARIANT(xfer) {
+	enum mode mode;
+	enum path path;
+	bool sg;
+};
+
+#define XFER_VARIANT(name, m, p, s) \
+	FIXTURE_VARIANT_ADD(xfer, name) { .mode = m, .path = p, .sg = s }
+
+XFER_VARIANT(read_write_veth, READ_WRITE, VETH, true);
+XFER_VARIANT(read_write_veth_nosg, READ_WRITE, VETH, false);
+XFER_VARIANT(mmap_write_veth, MMAP_WRITE, VETH, true);
+XFER_VARIANT(mmap_write_veth_nosg, MMAP_WRITE, VETH, false);
+XFER_VARIANT(sendfile_veth, SENDFILE, VETH, true);
+XFER_VARIANT(sendfile_veth_nosg, SENDFILE, VETH, false);
+XFER_VARIANT(splice_veth, SPLICE, VETH, true);
+XFER_VARIANT(splice_veth_nosg, SPLICE, VETH, false);
+XFER_VARIANT(read_write_nic, READ_WRITE, NIC, true);
+XFER_VARIANT(read_write_nic_nosg, READ_WRITE, NIC, false);
+XFER_VARIANT(mmap_write_nic, MMAP_WRITE, NIC, true);
+XFER_VARIANT(sendfile_nic, SENDFILE, NIC, true);
+XFER_VARIANT(sendfile_nic_nosg, SENDFILE, NIC, false);
+XFER_VARIANT(splice_nic, SPLICE, NIC, true);
+XFER_VARIANT(splice_nic_nosg, SPLICE, NIC, false);
+
+/* The receiver: in the namespace, accept once, drain, report the byte count. */
+static void receive(const char *ns, int result_fd, int ready_fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	char path[64], *buf = malloc(CHUNK);
+	unsigned long long total = 0;
+	int nsfd, ls, c, one = 1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	nsfd = open(path, O_RDONLY);
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) || !buf)
+		_exit(1);
+	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
+		_exit(1);
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	c = accept(ls, NULL, NULL);
+	while ((n = read(c, buf, CHUNK)) > 0)
+		total += n;
+	if (write(result_fd, &total, sizeof(total)) != sizeof(total))
+		_exit(1);
+	_exit(0);
+}
+
+static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self)
+{
+	const char *dir = getenv("ZC_TEST_DIR") ?: "/tmp";
+	char *buf = malloc(CHUNK);
+	struct statfs sfs;
+	unsigned int i;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0x5a, CHUNK);
+	snprintf(self->path, sizeof(self->path), "%s/zc-acct-%d", dir, getpid());
+	self->file = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, self->file);
+	for (i = 0; i < FILE_SIZE / CHUNK; i++)
+		ASSERT_EQ(CHUNK, write(self->file, buf, CHUNK));
+	free(buf);
+	/* Written back and evicted, so the transfer has to read the disk. */
+	ASSERT_EQ(0, fdatasync(self->file));
+	ASSERT_EQ(0, posix_fadvise(self->file, 0, 0, POSIX_FADV_DONTNEED));
+	ASSERT_EQ(0, fstatfs(self->file, &sfs));
+	self->on_disk = sfs.f_type != TMPFS_MAGIC;
+}
+
+FIXTURE_SETUP(xfer)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	int result[2], ready[2];
+	char c;
+
+	self->file = self->sock = self->zc = self->result_pipe = -1;
+	self->receiver = 0;
+	if (geteuid())
+		SKIP(return, "needs root");
+	self->zc = open("/dev/" ZCTRACE_DEVICE_NAME, O_RDWR);
+	if (self->zc < 0)
+		SKIP(return, "zctrace module not loaded");
+
+	srand(getpid());
+	snprintf(self->ns, sizeof(self->ns), "zcacct-%08x", rand());
+	ASSERT_EQ(0, sh("ip netns add %s", self->ns));
+	if (variant->path == NIC) {
+		const char *ifs = getenv("ZC_NIC_IFS");
+
+		if (!ifs || sscanf(ifs, "%15s %15s", self->tx, self->rx) != 2)
+			SKIP(return, "no NIC pair (ZC_NIC_IFS)");
+		ASSERT_EQ(0, sh("ip link set %s netns %s", self->rx, self->ns));
+	} else {
+		self->veth = true;
+		snprintf(self->tx, sizeof(self->tx), "zca%08x", rand());
+		snprintf(self->rx, sizeof(self->rx), "zcb%08x", rand());
+		ASSERT_EQ(0, sh("ip link add %s type veth peer name %s netns %s",
+				self->tx, self->rx, self->ns));
+	}
+	ASSERT_EQ(0, sh("ip addr add %s/24 dev %s && ip link set %s up",
+			TX_ADDR, self->tx, self->tx));
+	ASSERT_EQ(0, sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set lo up",
+			self->ns, RX_ADDR, self->rx, self->ns, self->rx, self->ns));
+	ASSERT_EQ(0, sh("ethtool -K %s sg %s >/dev/null 2>&1", self->tx,
+			variant->sg ? "on" : "off"));
+	/* A NIC's link comes up asynchronously. */
+	ASSERT_EQ(0, sh("for i in $(seq 50); do ip link show %s | grep -q LOWER_UP && exit 0; sleep 0.1; done; exit 1",
+			self->tx));
+
+	make_file(_metadata, self);
+
+	ASSERT_EQ(0, pipe(result));
+	ASSERT_EQ(0, pipe(ready));
+	self->receiver = fork();
+	ASSERT_LE(0, self->receiver);
+	if (!self->receiver)
+		receive(self->ns, result[1], ready[1]);
+	close(result[1]);
+	close(ready[1]);
+	self->result_pipe = result[0];
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	close(ready[0]);
+
+	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
+	self->sock = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, connect(self->sock, (struct sockaddr *)&sa, sizeof(sa)));
+}
+
+FIXTURE_TEARDOWN(xfer)
+{
+	if (self->receiver > 0) {
+		kill(self->receiver, SIGKILL);
+		waitpid(self->receiver, NULL, 0);
+	}
+	if (self->file >= 0) {
+		close(self->file);
+		unlink(self->path);
+	}
+	if (self->ns[0]) {
+		/* The NIC goes back to the root namespace when the namespace dies. */
+		if (self->veth)
+			sh("ip link del %s 2>/dev/null", self->tx);
+		else
+			sh("ip addr flush dev %s; ethtool -K %s sg on >/dev/null 2>&1",
+			   self->tx, self->tx);
+		sh("ip netns del %s", self->ns);
+	}
+	if (self->zc >= 0)
+		close(self->zc);
+}
+
+/* One chunk; returns the number of syscalls it took, or -1. */
+static int send_chunk(FIXTURE_DATA(xfer) *self, enum mode mode, char *buf,
+		      const char *map, int pipefd[2], off_t *off)
+{
+	ssize_t in, n;
+	int calls = 0;
+
+
+	switch (mode) {
+	case READ_WRITE:
+		if (read(self->file, buf, CHUNK) != CHUNK ||
+		    write(self->sock, buf, CHUNK) != CHUNK)
+			return -1;
+		return 2;
+	case MMAP_WRITE:
+		return write(self->sock, map + *off, CHUNK) == CHUNK ? (*off += CHUNK, 1) : -1;
+	case SENDFILE:
+		return sendfile(self->sock, self->file, off, CHUNK) == CHUNK ? 1 : -1;
+	case SPLICE:
+		/* A pipe holds 64 KiB by default: the chunk takes several rounds. */
+		for (size_t left = CHUNK; left; left -= in) {
+			in = splice(self->file, NULL, pipefd[1], NULL, left, 0);
+			calls++;
+			if (in <= 0)
+				return -1;
+			for (ssize_t queued = in; queued; queued -= n) {
+				n = splice(pipefd[0], NULL, self->sock, NULL, queued, 0);
+				calls++;
+				if (n <= 0)
+					return -1;
+			}
+		}
+		return calls;
+	}
+	return -1;
+}
+
+static void read_counters(struct __test_metadata *_metadata, int zc,
+			  unsigned long req, __u32 id, __u64 *v)
+{
+	struct zctrace_read rd = {
+		.size = sizeof(rd), .id = id,
+		.nr_counters = __ZCTRACE_CTR_MAX, .counters = (uintptr_t)v,
+	};
+
+	ASSERT_EQ(0, ioctl(zc, req, &rd));
+	ASSERT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+}
+
+TEST_F(xfer, counts)
+{
+	struct pollfd done = { .fd = self->result_pipe, .events = POLLIN };
+	struct zctrace_start st = { .size = sizeof(st) };
+	unsigned long long received = 0;
+	__u64 v[__ZCTRACE_CTR_MAX];
+	int pipefd[2], syscalls = 0, n;
+	char *buf = malloc(CHUNK), *map = NULL;
+	__u64 copied, payload = FILE_SIZE;
+	off_t off = 0;
+	unsigned int i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pipefd));
+	if (variant->mode == MMAP_WRITE) {
+		map = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, self->file, 0);
+		ASSERT_NE(MAP_FAILED, map);
+	}
+	ASSERT_EQ(0, lseek(self->file, 0, SEEK_SET));
+
+	ASSERT_EQ(0, ioctl(self->zc, ZCTRACE_IOC_START, &st));
+	for (i = 0; i < FILE_SIZE / CHUNK; i++) {
+		n = send_chunk(self, variant->mode, buf, map, pipefd, &off);
+		ASSERT_LT(0, n);
+		syscalls += n;
+	}
+	/*
+	 * Transmission is complete once the receiver has everything; poll
+	 * for its answer, which copies nothing, and read it after the STOP.
+	 */
+	ASSERT_EQ(0, shutdown(self->sock, SHUT_WR));
+	ASSERT_EQ(1, poll(&done, 1, 60000));
+	syscalls += 3;	/* shutdown, poll and the STOP below */
+	read_counters(_metadata, self->zc, ZCTRACE_IOC_STOP, st.id, v);
+	ASSERT_EQ(sizeof(received), read(self->result_pipe, &received, sizeof(received)));
+	ASSERT_EQ(payload, received);
+
+	copied = v[ZCTRACE_CTR_COPY_U2K_BYTES] + v[ZCTRACE_CTR_COPY_K2U_BYTES];
+	TH_LOG("u2k %llu k2u %llu k2k %llu (segment %llu) page_ref %llu disk %llu nic %llu soft %llu skbs %llu descs %llu syscalls %llu",
+	       v[ZCTRACE_CTR_COPY_U2K_BYTES], v[ZCTRACE_CTR_COPY_K2U_BYTES],
+	       v[ZCTRACE_CTR_COPY_K2K_BYTES], v[ZCTRACE_CTR_SITE_SEGMENT_BYTES],
+	       v[ZCTRACE_CTR_PAGE_REF_BYTES], v[ZCTRACE_CTR_DISK_READ_BYTES],
+	       v[ZCTRACE_CTR_NIC_TX_BYTES], v[ZCTRACE_CTR_SOFT_TX_BYTES],
+	       v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS],
+	       v[ZCTRACE_CTR_SYSCALLS]);
+
+	EXPECT_EQ(syscalls, v[ZCTRACE_CTR_SYSCALLS]);
+
+	switch (variant->mode) {
+	case READ_WRITE:
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_K2U_BYTES]);
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_U2K_BYTES]);
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_SITE_FILE_READ_BYTES]);
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_SITE_SOCK_SEND_BYTES]);
+		EXPECT_EQ(0, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
+		break;
+	case MMAP_WRITE:
+		EXPECT_EQ(0, v[ZCTRACE_CTR_COPY_K2U_BYTES]);
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_U2K_BYTES]);
+		EXPECT_LT(0, v[ZCTRACE_CTR_MINOR_FAULTS] + v[ZCTRACE_CTR_MAJOR_FAULTS]);
+		EXPECT_EQ(0, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
+		break;
+	case SENDFILE:
+	case SPLICE:
+		/* Page-cache pages go to the socket by reference. */
+		EXPECT_EQ(0, copied);
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
+		break;
+	}
+
+	/* Every kernel-to-kernel copy here is made on the transmit path. */
+	EXPECT_EQ(v[ZCTRACE_CTR_COPY_K2K_BYTES], v[ZCTRACE_CTR_SITE_SEGMENT_BYTES]);
+	if (variant->sg && self->veth) {
+		EXPECT_EQ(0, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
+	} else if (variant->sg) {
+		/* e1000e pulls 4 bytes of a TSO skb's frags into its head (82571 erratum). */
+		EXPECT_GE(4 * v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_COPY_K2K_BYTES]);
+	} else if (variant->mode == SENDFILE || variant->mode == SPLICE) {
+		/* TCP keeps building paged skbs; GSO copies them into linear ones. */
+		EXPECT_LE(payload, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
+	}
+	if (variant->sg) {
+		EXPECT_LT(v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS]);
+	} else {
+		EXPECT_EQ(v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS]);
+	}
+
+	if (self->veth) {
+		EXPECT_LE(payload, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
+		EXPECT_EQ(0, v[ZCTRACE_CTR_NIC_TX_BYTES]);
+	} else {
+		EXPECT_LE(payload, v[ZCTRACE_CTR_NIC_TX_BYTES]);
+		EXPECT_EQ(0, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
+	}
+
+	if (self->on_disk) {
+		EXPECT_EQ(payload, v[ZCTRACE_CTR_DISK_READ_BYTES]);
+	} else {
+		TH_LOG("%s is on tmpfs: no disk read to check", self->path);
+	}
+
+	if (map)
+		munmap(map, FILE_SIZE);
+	free(buf);
+}
+
+TEST_HARNESS_MAIN
