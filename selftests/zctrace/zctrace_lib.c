@@ -147,6 +147,9 @@ int zc_nl_open(struct zc_nl *nl)
 
 	memset(nl, 0, sizeof(*nl));
 	nl->rcvbuf = 32768;
+	nl->buf = malloc(ZC_MSG_MAX);
+	if (!nl->buf)
+		return -ENOMEM;
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	if (nl->fd < 0)
 		return -errno;
@@ -169,6 +172,18 @@ void zc_nl_close(struct zc_nl *nl)
 	if (nl->fd >= 0)
 		close(nl->fd);
 	nl->fd = -1;
+	free(nl->buf);
+	nl->buf = NULL;
+}
+
+struct zc_msg *zc_msg_new(void)
+{
+	struct zc_msg *m = malloc(sizeof(*m));
+
+	/* Tests cannot go on without memory. */
+	if (!m)
+		abort();
+	return m;
 }
 
 void zc_msg_init(struct zc_msg *m, uint16_t type, uint16_t flags, uint8_t cmd)
@@ -262,7 +277,7 @@ ssize_t zc_nl_recv(struct zc_nl *nl, void *buf, size_t len, int timeout_ms)
 
 int zc_nl_replies(struct zc_nl *nl, zc_nl_cb cb, void *arg, int *parts)
 {
-	static __thread char buf[ZC_MSG_MAX];
+	char *buf = nl->buf;
 
 	if (parts)
 		*parts = 0;
@@ -397,12 +412,13 @@ int zc_nl_family(struct zc_nl *nl, const char *name, uint16_t *id,
 		 const char *grp_name, uint32_t *grp_id)
 {
 	struct zc_family_query q = { .grp_name = grp_name };
-	static __thread struct zc_msg m;
+	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(&m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
-	zc_msg_put(&m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	ret = zc_nl_request(nl, &m, zc_family_cb, &q, NULL);
+	zc_msg_init(m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
+	zc_msg_put(m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
+	ret = zc_nl_request(nl, m, zc_family_cb, &q, NULL);
+	free(m);
 	if (ret)
 		return ret;
 	if (id)
@@ -477,11 +493,12 @@ static int zc_version_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_version(struct zc_nl *nl, uint32_t *abi, uint32_t *nr_counters)
 {
 	struct zc_version_reply v = { 0 };
-	static __thread struct zc_msg m;
+	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(&m, nl->family, 0, ZCTRACE_CMD_GET_VERSION);
-	ret = zc_nl_request(nl, &m, zc_version_cb, &v, NULL);
+	zc_msg_init(m, nl->family, 0, ZCTRACE_CMD_GET_VERSION);
+	ret = zc_nl_request(nl, m, zc_version_cb, &v, NULL);
+	free(m);
 	*abi = v.abi;
 	*nr_counters = v.nr;
 	return ret;
@@ -495,12 +512,16 @@ static int zc_session_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 
 int zc_nl_get_session(struct zc_nl *nl, uint32_t id, struct zc_nl_session *s)
 {
-	static __thread struct zc_msg m;
+	struct zc_msg *m = zc_msg_new();
 
 	memset(s, 0, sizeof(*s));
-	zc_msg_init(&m, nl->family, 0, ZCTRACE_CMD_GET_SESSION);
-	zc_msg_put_u32(&m, ZCTRACE_A_SESSION_ID, id);
-	return zc_nl_request(nl, &m, zc_session_cb, s, NULL);
+	zc_msg_init(m, nl->family, 0, ZCTRACE_CMD_GET_SESSION);
+	zc_msg_put_u32(m, ZCTRACE_A_SESSION_ID, id);
+	int ret;
+
+	ret = zc_nl_request(nl, m, zc_session_cb, s, NULL);
+	free(m);
+	return ret;
 }
 
 struct zc_id_list {
@@ -526,11 +547,12 @@ static int zc_ids_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_dump_sessions(struct zc_nl *nl, uint32_t *ids, int max, int *parts)
 {
 	struct zc_id_list l = { .ids = ids, .max = max };
-	static __thread struct zc_msg m;
+	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(&m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_SESSION);
-	ret = zc_nl_request(nl, &m, zc_ids_cb, &l, parts);
+	zc_msg_init(m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_SESSION);
+	ret = zc_nl_request(nl, m, zc_ids_cb, &l, parts);
+	free(m);
 	return ret ? ret : l.nr;
 }
 
@@ -571,11 +593,12 @@ static int zc_probe_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_dump_probes(struct zc_nl *nl, struct zc_nl_probe *p, int max)
 {
 	struct zc_probe_list l = { .p = p, .max = max };
-	static __thread struct zc_msg m;
+	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(&m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_PROBE);
-	ret = zc_nl_request(nl, &m, zc_probe_cb, &l, NULL);
+	zc_msg_init(m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_PROBE);
+	ret = zc_nl_request(nl, m, zc_probe_cb, &l, NULL);
+	free(m);
 	return ret ? ret : l.nr;
 }
 
@@ -746,7 +769,7 @@ long zc_send_bytes(int fd, size_t len)
 
 long zc_drain(int fd)
 {
-	static __thread char buf[65536];
+	char buf[16384];
 	long total = 0;
 	ssize_t n;
 

@@ -75,6 +75,7 @@ struct zc_nl {
 	uint32_t mcgrp;		/* id of the "sessions" group */
 	uint32_t seq;
 	int rcvbuf;		/* bytes asked per recv(), sets the dump part size */
+	char *buf;		/* ZC_MSG_MAX bytes for replies */
 };
 
 /* Open a NETLINK_GENERIC socket and resolve the zctrace family. */
@@ -85,6 +86,8 @@ int zc_nl_family(struct zc_nl *nl, const char *name, uint16_t *id,
 		 uint32_t *version, uint32_t *maxattr,
 		 const char *grp_name, uint32_t *grp_id);
 
+/* Messages are big: allocate them (free() them). */
+struct zc_msg *zc_msg_new(void);
 void zc_msg_init(struct zc_msg *m, uint16_t type, uint16_t flags, uint8_t cmd);
 /* Append an attribute; returns its offset in the message. */
 size_t zc_msg_put(struct zc_msg *m, uint16_t type, const void *data, size_t len);
