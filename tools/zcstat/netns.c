@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receiver's network namespace is anonymous: only our fd and the
- * receiver child hold it.  If zcstat dies hard, the kernel destroys it,
- * and with it our veth pair (a device moved in goes back to the initial
- * namespace), so nothing is left behind but, with --iface, an address.
+ * Both namespaces are anonymous: only our fds and the receiver child hold
+ * them.  If zcstat dies hard, the kernel destroys them, and with them our
+ * veth pair, while a device moved in goes back to the initial namespace:
+ * nothing is left behind.
  */
 
 #include <errno.h>
@@ -133,15 +133,14 @@ static int rt_link_move(struct nl_sock *sk, int index, int ns)
 	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0);
 }
 
-static int rt_addr(struct nl_sock *sk, int type, int index, const char *addr)
+static int rt_addr_add(struct nl_sock *sk, int index, const char *addr)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = AF_INET,
 		.ifa_prefixlen = PREFIX_LEN,
 		.ifa_index = index,
 	};
-	int flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
 	struct in_addr in;
 	bool bad;
 
@@ -150,6 +149,18 @@ static int rt_addr(struct nl_sock *sk, int type, int index, const char *addr)
 		      nla_put(msg, IFA_LOCAL, sizeof(in), &in) < 0 ||
 		      nla_put(msg, IFA_ADDRESS, sizeof(in), &in) < 0);
 	return rt_send(sk, msg, bad);
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void undo(int err, const char *what, const char *dev)
+{
+	if (err)
+		warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
 }
 
 static int ns_fd(void)
@@ -171,20 +182,37 @@ static int open_sockets(struct nl_sock **rt, int *io)
 	return *io < 0 ? -errno : 0;
 }
 
-/* A new namespace for the receiver; this thread stays where it was. */
-static int make_rx_ns(struct link_env *e)
+/* A new namespace for one end; this thread stays where it was. */
+static int make_ns(struct link_env *e, struct link_end *end)
 {
 	int err;
 
 	if (unshare(CLONE_NEWNET))
 		return fail("cannot create a network namespace: %s", strerror(errno));
-	e->rx_ns = ns_fd();
-	err = e->rx_ns < 0 ? e->rx_ns : open_sockets(&e->rt_rx, &e->io_rx);
+	end->ns = ns_fd();
+	err = end->ns < 0 ? end->ns : open_sockets(&end->rt, &end->io);
 	if (setns(e->home_ns, CLONE_NEWNET))
 		return fail("cannot return to our network namespace: %s", strerror(errno));
 	if (err)
-		return fail("receiver namespace: %s", strerror(-err));
+		return fail("new network namespace: %s", strerror(-err));
 	return 0;
+}
+
+int link_tx_socket(const struct link_env *e, int type)
+{
+	int s, err = 0;
+
+	if (setns(e->tx.ns, CLONE_NEWNET))
+		return -errno;
+	s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		err = -errno;
+	if (setns(e->home_ns, CLONE_NEWNET)) {
+		err = -errno;
+		if (s >= 0)
+			close(s);
+	}
+	return err ? err : s;
 }
 
 static int make_veth(struct link_env *e)
@@ -194,101 +222,95 @@ static int make_veth(struct link_env *e)
 
 	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 		r = getpid() ^ time(NULL);
-	snprintf(e->tx, sizeof(e->tx), "zc%06xa", r & 0xffffff);
-	snprintf(e->rx, sizeof(e->rx), "zc%06xb", r & 0xffffff);
-	err = rt_veth_add(e->rt_home, e->tx, e->rx, e->rx_ns);
+	snprintf(e->tx.dev, sizeof(e->tx.dev), "zc%06xa", r & 0xffffff);
+	snprintf(e->rx.dev, sizeof(e->rx.dev), "zc%06xb", r & 0xffffff);
+	err = rt_veth_add(e->tx.rt, e->tx.dev, e->rx.dev, e->rx.ns);
 	if (err)
-		return fail("cannot create veth pair %s/%s: %s", e->tx, e->rx, strerror(-err));
+		return fail("cannot create veth pair %s/%s: %s", e->tx.dev, e->rx.dev,
+			    strerror(-err));
 	e->veth = true;
 	return 0;
 }
 
-static int use_devices(struct link_env *e, const char *iface, const char *peer)
+/* Move a user's device from home into end's namespace. */
+static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 {
-	int tx_flags, rx_flags, index, err;
+	int flags, index, err;
 
-	snprintf(e->tx, sizeof(e->tx), "%s", iface);
-	snprintf(e->rx, sizeof(e->rx), "%s", peer);
-	tx_flags = if_flags(e->io_home, e->tx);
-	rx_flags = if_flags(e->io_home, e->rx);
-	if (tx_flags < 0)
-		return fail("%s: %s", e->tx, strerror(-tx_flags));
-	if (rx_flags < 0)
-		return fail("%s: %s", e->rx, strerror(-rx_flags));
-	e->tx_was_up = tx_flags & IFF_UP;
-	e->rx_was_up = rx_flags & IFF_UP;
-	index = ifindex(e->io_home, e->rx);
-	err = index < 0 ? index : rt_link_move(e->rt_home, index, e->rx_ns);
+	snprintf(end->dev, sizeof(end->dev), "%s", dev);
+	flags = if_flags(e->io_home, dev);
+	index = ifindex(e->io_home, dev);
+	if (flags < 0 || index < 0)
+		return fail("%s: %s", dev, strerror(flags < 0 ? -flags : -index));
+	err = rt_link_move(e->rt_home, index, end->ns);
 	if (err)
-		return fail("cannot move %s into the receiver's namespace: %s",
-			    e->rx, strerror(-err));
-	e->rx_moved = true;
+		return fail("cannot move %s into a network namespace: %s", dev, strerror(-err));
+	end->was_up = flags & IFF_UP;
+	end->moved = true;
 	return 0;
 }
 
-static int add_addr(struct nl_sock *rt, int io, const char *dev, const char *addr)
+/* Put a user's device back home, as it was. */
+static void move_out(struct link_env *e, struct link_end *end)
 {
-	int index = ifindex(io, dev);
-	int err = index < 0 ? index : rt_addr(rt, RTM_NEWADDR, index, addr);
+	int index = ifindex(end->io, end->dev);
 
-	if (err && err != -EEXIST)
-		return fail("cannot add %s/%d to %s: %s", addr, PREFIX_LEN, dev, strerror(-err));
-	return err == -EEXIST ? 0 : 1;
+	undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns),
+	     "move back", end->dev);
+	if (end->was_up)
+		undo(if_set_up(e->io_home, end->dev, true), "bring up", end->dev);
+}
+
+static int configure(struct link_end *end, const char *addr)
+{
+	int index = ifindex(end->io, end->dev);
+	int err = index < 0 ? index : rt_addr_add(end->rt, index, addr);
+
+	if (err)
+		return fail("cannot add %s/%d to %s: %s", addr, PREFIX_LEN, end->dev,
+			    strerror(-err));
+	err = if_set_up(end->io, end->dev, true);
+	if (err)
+		return fail("cannot bring %s up: %s", end->dev, strerror(-err));
+	return 0;
 }
 
 static int wait_running(struct link_env *e)
 {
 	for (int i = 0; i < CARRIER_WAIT_S * 10 && !interrupted; i++) {
-		int tx = if_flags(e->io_home, e->tx), rx = if_flags(e->io_rx, e->rx);
+		int tx = if_flags(e->tx.io, e->tx.dev), rx = if_flags(e->rx.io, e->rx.dev);
 
 		if (tx >= 0 && rx >= 0 && (tx & rx & IFF_RUNNING))
 			return 0;
 		usleep(100 * 1000);
 	}
-	return fail("%s/%s: no carrier after %d s", e->tx, e->rx, CARRIER_WAIT_S);
-}
-
-static int configure(struct link_env *e)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	int added, err;
-
-	e->tx_used = true;
-	added = add_addr(e->rt_home, e->io_home, e->tx, TX_ADDR);
-	if (added < 0)
-		return -1;
-	e->tx_addr_added = added;
-	if (add_addr(e->rt_rx, e->io_rx, e->rx, RX_ADDR) < 0)
-		return -1;
-	err = if_set_up(e->io_home, e->tx, true);
-	if (!err)
-		err = if_set_up(e->io_rx, e->rx, true);
-	if (err)
-		return fail("cannot bring %s/%s up: %s", e->tx, e->rx, strerror(-err));
-	if (ethtool(e->io_home, e->tx, &info))
-		snprintf(e->driver, sizeof(e->driver), "unknown");
-	else
-		snprintf(e->driver, sizeof(e->driver), "%s", info.driver);
-	return wait_running(e);
+	return fail("%s/%s: no carrier after %d s", e->tx.dev, e->rx.dev, CARRIER_WAIT_S);
 }
 
 int link_env_setup(struct link_env *e, const char *iface, const char *peer)
 {
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
 	int err;
 
-	*e = (struct link_env){ .home_ns = -1, .rx_ns = -1, .io_home = -1,
-				.io_rx = -1, .sg0 = -1 };
+	*e = (struct link_env){ .home_ns = -1, .io_home = -1, .sg0 = -1,
+				.tx = { .ns = -1, .io = -1 }, .rx = { .ns = -1, .io = -1 } };
 	e->home_ns = ns_fd();
 	if (e->home_ns < 0)
 		return fail("cannot open our network namespace: %s", strerror(-e->home_ns));
 	err = open_sockets(&e->rt_home, &e->io_home);
 	if (err)
 		return fail("rtnetlink: %s", strerror(-err));
-	if (make_rx_ns(e))
+	if (make_ns(e, &e->tx) || make_ns(e, &e->rx))
 		return -1;
-	if (iface ? use_devices(e, iface, peer) : make_veth(e))
+	if (iface ? move_in(e, &e->tx, iface) || move_in(e, &e->rx, peer) : make_veth(e))
 		return -1;
-	return configure(e) ? -1 : 0;
+	if (configure(&e->tx, TX_ADDR) || configure(&e->rx, RX_ADDR))
+		return -1;
+	if (ethtool(e->tx.io, e->tx.dev, &info))
+		snprintf(e->driver, sizeof(e->driver), "unknown");
+	else
+		snprintf(e->driver, sizeof(e->driver), "%s", info.driver);
+	return wait_running(e);
 }
 
 int link_set_sg(struct link_env *e, bool on)
@@ -297,69 +319,47 @@ int link_set_sg(struct link_env *e, bool on)
 	struct ethtool_value set = { .cmd = ETHTOOL_SSG, .data = on };
 	int err;
 
-	err = ethtool(e->io_home, e->tx, &get);
+	err = ethtool(e->tx.io, e->tx.dev, &get);
 	if (err)
-		return fail("%s: cannot read scatter-gather state: %s", e->tx, strerror(-err));
+		return fail("%s: cannot read scatter-gather state: %s", e->tx.dev, strerror(-err));
 	if (!get.data == !on)
 		return 0;
 	if (e->sg0 < 0)
 		e->sg0 = get.data;
-	err = ethtool(e->io_home, e->tx, &set);
+	err = ethtool(e->tx.io, e->tx.dev, &set);
 	if (!err)
-		err = ethtool(e->io_home, e->tx, &get);
+		err = ethtool(e->tx.io, e->tx.dev, &get);
 	if (err || !get.data != !on)
-		return fail("%s: cannot turn scatter-gather %s%s%s", e->tx,
+		return fail("%s: cannot turn scatter-gather %s%s%s", e->tx.dev,
 			    on ? "on" : "off", err ? ": " : " (fixed feature)",
 			    err ? strerror(-err) : "");
 	return 0;
 }
 
-static void close_fd(int fd)
+static void close_end(struct link_end *end)
 {
-	if (fd >= 0)
-		close(fd);
-}
-
-static void undo(int err, const char *what, const char *dev)
-{
-	if (err)
-		warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
-}
-
-/* Put the receiver's device back where it was, as it was. */
-static void return_rx(struct link_env *e)
-{
-	int index = ifindex(e->io_rx, e->rx);
-
-	undo(index < 0 ? index : rt_link_move(e->rt_rx, index, e->home_ns),
-	     "move back", e->rx);
-	if (e->rx_was_up)
-		undo(if_set_up(e->io_home, e->rx, true), "bring up", e->rx);
+	nl_socket_free(end->rt);
+	close_fd(end->io);
+	close_fd(end->ns);
 }
 
 void link_env_teardown(struct link_env *e)
 {
-	int index;
-
 	if (e->sg0 >= 0)
 		link_set_sg(e, e->sg0);
-	index = e->io_home >= 0 ? ifindex(e->io_home, e->tx) : -ENODEV;
 	if (e->veth) {
+		int index = ifindex(e->tx.io, e->tx.dev);
+
 		/* Its peer goes with it. */
-		undo(index < 0 ? index : rt_link_del(e->rt_home, index), "delete", e->tx);
-	} else if (e->tx_used && index > 0) {
-		if (e->tx_addr_added)
-			undo(rt_addr(e->rt_home, RTM_DELADDR, index, TX_ADDR),
-			     "remove " TX_ADDR " from", e->tx);
-		if (!e->tx_was_up)
-			undo(if_set_up(e->io_home, e->tx, false), "bring down", e->tx);
+		undo(index < 0 ? index : rt_link_del(e->tx.rt, index), "delete", e->tx.dev);
 	}
-	if (e->rx_moved)
-		return_rx(e);
+	if (e->tx.moved)
+		move_out(e, &e->tx);
+	if (e->rx.moved)
+		move_out(e, &e->rx);
+	close_end(&e->tx);
+	close_end(&e->rx);
 	nl_socket_free(e->rt_home);
-	nl_socket_free(e->rt_rx);
 	close_fd(e->io_home);
-	close_fd(e->io_rx);
-	close_fd(e->rx_ns);
 	close_fd(e->home_ns);
 }

@@ -113,7 +113,7 @@ int cmd_run(int argc, char **argv)
 	ret = run_setup("run", &o, &c);
 	if (!ret)
 		ret = xfer_run(&c.env, c.zcfd, &c.file, o.mode, o.chunk, !o.no_sg,
-			       isatty(STDERR_FILENO), &r) ? 1 : 0;
+			       fancy_terminal(STDERR_FILENO), &r) ? 1 : 0;
 	run_teardown(&c);
 	if (ret)
 		return ret;

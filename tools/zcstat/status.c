@@ -93,7 +93,7 @@ static void print_status(const struct status *st, uint32_t abi, uint32_t nr)
 	for (size_t i = 0; i < st->nr_sessions; i++) {
 		const struct session_info *s = &st->sessions[i];
 
-		printf("  %-6" PRIu32 " pid %-8" PRIu32 " %-16s %-8s uid %-6" PRIu32 "%s\n",
+		printf("  %-6" PRIu32 " pid %-8" PRIu32 " %-16s %-8s uid %" PRIu32 "%s\n",
 		       s->id, s->pid, s->comm, session_state_name(s->state), s->owner_uid,
 		       s->flags & ZCTRACE_START_FOLLOW ? " follow" : "");
 	}

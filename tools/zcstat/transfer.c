@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -290,13 +291,12 @@ const char *xfer_cache_note(const struct xfer_result *r, char *buf, size_t len)
 	return buf;
 }
 
-/* Read exactly len bytes, counting the calls in *sys. 0, or -errno/-EPIPE. */
-static int read_full(int fd, void *p, size_t len, uint64_t *sys)
+/* Read exactly len bytes: 0, or -errno, or -EPIPE at EOF. */
+static int read_full(int fd, void *p, size_t len)
 {
 	while (len) {
 		ssize_t n = read(fd, p, len);
 
-		(*sys)++;
 		if (n <= 0)
 			return n ? -errno : -EPIPE;
 		p = (char *)p + n;
@@ -351,7 +351,6 @@ static void __attribute__((noreturn)) receive(int ns, int report)
 
 static int receiver_start(const struct link_env *e, struct receiver *rc)
 {
-	uint64_t sys = 0;
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC))
@@ -361,11 +360,11 @@ static int receiver_start(const struct link_env *e, struct receiver *rc)
 		return fail("fork: %s", strerror(errno));
 	if (!rc->pid) {
 		close(p[0]);
-		receive(e->rx_ns, p[1]);
+		receive(e->rx.ns, p[1]);
 	}
 	close(p[1]);
 	rc->report = p[0];
-	if (read_full(rc->report, &rc->port, sizeof(rc->port), &sys))
+	if (read_full(rc->report, &rc->port, sizeof(rc->port)))
 		return fail("the receiver did not start");
 	return 0;
 }
@@ -384,13 +383,12 @@ static void receiver_end(struct receiver *rc, bool kill_it)
 static int connect_rx(const struct link_env *e, const struct receiver *rc)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = rc->port };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = link_tx_socket(e, SOCK_STREAM);
 
 	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
-	/* Through our link, whatever else the routing table says. */
-	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, e->tx, strlen(e->tx)) ||
-	    connect(s, (struct sockaddr *)&sa, sizeof(sa))) {
-		fail("cannot connect to %s over %s: %s", RX_ADDR, e->tx, strerror(errno));
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa))) {
+		fail("cannot connect to %s over %s: %s", RX_ADDR, e->tx.dev,
+		     strerror(s < 0 ? -s : errno));
 		if (s >= 0)
 			close(s);
 		return -1;
@@ -447,30 +445,41 @@ static int prepare(struct xfer *x, enum xfer_mode mode)
 	return 0;
 }
 
-/* The traced window: START, the mode's loop, shutdown, the count, STOP. */
+/*
+ * The traced window: START, the mode's loop, shutdown, waiting for the
+ * receiver's count, STOP.  The count is read after STOP: reading it is a
+ * copy that is not the transfer's.  The clock is read outside too, as
+ * without a vDSO clock (e.g. under TCG) it is a system call.
+ */
 static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 		  struct receiver *rc, struct xfer_result *r)
 {
-	double t0;
+	struct pollfd done = { .fd = rc->report, .events = POLLIN };
+	double t0 = now_seconds();
 	uint32_t id;
 	int err, stop_err;
 
 	err = zcdev_start(zcfd, 0, 0, &id);
 	if (err)
 		return module_error("start a session", -err);
-	t0 = now_seconds();
 	err = modes[mode].send(x);
 	r->syscalls_loop = x->sys;
 	if (!err) {
 		err = shutdown(x->sock, SHUT_WR) ? -errno : 0;
 		x->sys++;
 	}
-	if (!err)
-		err = read_full(rc->report, &r->received, sizeof(r->received), &x->sys);
+	while (!err) {
+		x->sys++;
+		if (poll(&done, 1, -1) == 1)
+			break;
+		err = errno == EINTR && !interrupted ? 0 : -errno;
+	}
 	x->sys++;	/* the STOP itself enters the kernel traced */
 	stop_err = zcdev_stop(zcfd, id, &r->ctr);
 	r->seconds = now_seconds() - t0;
 	r->syscalls_issued = x->sys;
+	if (!err)
+		err = read_full(rc->report, &r->received, sizeof(r->received));
 
 	if (err == -EINTR || interrupted)
 		return fail("interrupted");
@@ -500,7 +509,7 @@ int xfer_run(struct link_env *e, int zcfd, const struct xfer_file *f,
 	*r = (struct xfer_result){
 		.mode = mode, .bytes = f->size, .chunk = chunk,
 		.chunks = (f->size + chunk - 1) / chunk, .sg = sg,
-		.file = f->path, .iface = e->tx, .driver = e->driver,
+		.file = f->path, .iface = e->tx.dev, .driver = e->driver,
 	};
 	/* A receiver gone early must fail a write, not kill us. */
 	signal(SIGPIPE, SIG_IGN);

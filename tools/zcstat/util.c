@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "zcstat.h"
 
@@ -147,6 +148,13 @@ void *array_slot(void **base, size_t n, size_t size)
 		return NULL;
 	*base = p;
 	return p + n * size;
+}
+
+bool fancy_terminal(int fd)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(fd) && term && *term && strcmp(term, "dumb");
 }
 
 const char *kernel_release(void)

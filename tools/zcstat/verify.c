@@ -153,35 +153,51 @@ static double per_n(const struct xfer_result *r, uint64_t bytes)
 
 static void cpu_reason(const struct xfer_result *r, struct cell *c)
 {
+	static const struct { enum zctrace_counter id; const char *name; } sites[] = {
+		{ ZCTRACE_CTR_SITE_SOCK_SEND_BYTES, "sock_send" },
+		{ ZCTRACE_CTR_SITE_FILE_READ_BYTES, "file_read" },
+		{ ZCTRACE_CTR_SITE_PIPE_BYTES, "pipe" },
+		{ ZCTRACE_CTR_SITE_SEGMENT_BYTES, "segment" },
+		{ ZCTRACE_CTR_SITE_OTHER_BYTES, "other" },
+	};
 	const uint64_t *v = r->ctr.v;
 	uint64_t seg = v[ZCTRACE_CTR_SITE_SEGMENT_BYTES];
+	size_t n;
 
-	if (!r->sg && seg && round2(c->measured - per_n(r, seg)) == c->expected)
+	if (!r->sg && seg && round2(c->measured - per_n(r, seg)) == c->expected) {
 		snprintf(c->reason, sizeof(c->reason),
 			 "SG off: +%.2f copy in GSO segmentation (k2k segment bytes = %" PRIu64 ")",
 			 per_n(r, seg), seg);
-	else
-		snprintf(c->reason, sizeof(c->reason),
-			 "copied per byte: sock_send %.2f, file_read %.2f, pipe %.2f, segment %.2f, other %.2f",
-			 per_n(r, v[ZCTRACE_CTR_SITE_SOCK_SEND_BYTES]),
-			 per_n(r, v[ZCTRACE_CTR_SITE_FILE_READ_BYTES]),
-			 per_n(r, v[ZCTRACE_CTR_SITE_PIPE_BYTES]), per_n(r, seg),
-			 per_n(r, v[ZCTRACE_CTR_SITE_OTHER_BYTES]));
+		return;
+	}
+	n = snprintf(c->reason, sizeof(c->reason), "copies per byte by site:");
+	for (size_t i = 0; i < ARRAY_SIZE(sites) && n < sizeof(c->reason); i++)
+		if (v[sites[i].id])
+			n += snprintf(c->reason + n, sizeof(c->reason) - n, " %s %.2f",
+				      sites[i].name, per_n(r, v[sites[i].id]));
+	if (!counters_cpu_copy_bytes(&r->ctr))
+		snprintf(c->reason, sizeof(c->reason), "no CPU copy counted");
 }
 
 static void dma_reason(const struct xfer_result *r, struct cell *c)
 {
 	const uint64_t *v = r->ctr.v;
-	size_t n = 0;
+	const char *nic = NULL;
+	char soft[128];
 
-	if (!v[ZCTRACE_CTR_DISK_READ_BYTES])
-		n += snprintf(c->reason + n, sizeof(c->reason) - n, "%s",
-			      r->cached_pages ? "disk side served from the page cache (not dropped)"
-					      : "disk_read = 0 although the page cache was dropped");
-	if (!v[ZCTRACE_CTR_NIC_TX_BYTES] && n < sizeof(c->reason))
-		snprintf(c->reason + n, sizeof(c->reason) - n,
-			 "%sNIC side is %s: software handoff, no DMA (soft_tx = %" PRIu64 ")",
-			 n ? "; " : "", r->driver, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
+	if (!v[ZCTRACE_CTR_NIC_TX_BYTES] && v[ZCTRACE_CTR_SOFT_TX_BYTES]) {
+		snprintf(soft, sizeof(soft),
+			 "NIC side is %s: software handoff, no DMA (soft_tx = %" PRIu64 ")",
+			 r->driver, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
+		nic = soft;
+	} else if (!v[ZCTRACE_CTR_NIC_TX_BYTES]) {
+		nic = "nothing counted at the device (nic_tx = soft_tx = 0)";
+	}
+	snprintf(c->reason, sizeof(c->reason), "%s%s%s",
+		 v[ZCTRACE_CTR_DISK_READ_BYTES] ? "" :
+		 r->cached_pages ? "disk side served from the page cache (not dropped)" :
+				   "disk_read = 0 although the page cache was dropped",
+		 !v[ZCTRACE_CTR_DISK_READ_BYTES] && nic ? "; " : "", nic ? nic : "");
 }
 
 static void judge(const struct xfer_result *r, struct verdict *vd)
@@ -230,18 +246,17 @@ static const char *run_name(const struct xfer_result *r, char *buf, size_t len)
 
 static void print_table(const struct verdict *vds, size_t n)
 {
-	printf("%-17s%-19s%-19s%s\n", "", "CPU copies", "DMA copies", "switches/chunk");
-	printf("%-12s%-5s", "mode", "sg");
-	for (int i = 0; i < NR_CELLS; i++)
-		printf("%-19s", "doc measured");
-	putchar('\n');
+	printf("%-17s%-21s%-21s%s\n", "", "CPU copies", "DMA copies", "switches/chunk");
+	printf("%-12s%-5s%-21s%-21s%s\n", "mode", "sg", "doc  measured", "doc  measured",
+	       "doc  measured");
 	for (size_t k = 0; k < n; k++) {
 		printf("%-12s%-5s", xfer_mode_name(vds[k].r->mode), vds[k].r->sg ? "on" : "off");
 		for (int i = 0; i < NR_CELLS; i++) {
 			const struct cell *c = &vds[k].cells[i];
 
-			printf("%-4u%-9.2f%-6s", c->expected, c->measured,
-			       c->match ? "MATCH" : "DIFF");
+			/* DMA copies are whole devices; the others are ratios. */
+			printf("%-5u%-9.*f%-*s", c->expected, i == CELL_DMA ? 0 : 2, c->measured,
+			       i + 1 < NR_CELLS ? 7 : 0, c->match ? "MATCH" : "DIFF");
 		}
 		putchar('\n');
 	}
@@ -405,7 +420,7 @@ int cmd_verify(int argc, char **argv)
 	for (int m = 0; m < NR_MODES && !ret; m++)
 		for (int sg = 1; sg >= 0 && !ret; sg--)
 			ret = xfer_run(&c.env, c.zcfd, &c.file, m, o.chunk, sg,
-				       isatty(STDERR_FILENO), &results[n++]) ? 1 : 0;
+				       fancy_terminal(STDERR_FILENO), &results[n++]) ? 1 : 0;
 	run_teardown(&c);
 	if (ret)
 		return ret;

@@ -231,7 +231,7 @@ int cmd_watch(int argc, char **argv)
 		w.events_on = false;
 	}
 	catch_signals();
-	w.tty = isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	w.tty = fancy_terminal(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	if (w.tty)
 		raw_terminal(&w);
 

@@ -68,6 +68,9 @@ int module_version(struct module_version *v);
 /* Print "zcstat VERSION" and what is known of the module. */
 int print_version(void);
 
+/* A terminal that takes cursor movement (not TERM=dumb). */
+bool fancy_terminal(int fd);
+
 const char *kernel_release(void);
 double now_seconds(void);
 
