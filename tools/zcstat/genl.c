@@ -14,6 +14,7 @@
 
 #include "genl.h"
 #include "nl.h"
+#include "zcstat.h"
 
 static const struct nla_policy attr_policy[ZCTRACE_A_MAX + 1] = {
 	[ZCTRACE_A_ABI_VERSION] = { .type = NLA_U32 },
@@ -286,6 +287,31 @@ int zgenl_events(struct zgenl *g)
 int zgenl_fd(const struct zgenl *g)
 {
 	return nl_socket_get_fd(g->sk);
+}
+
+static int append(void **v, size_t *n, const void *item, size_t size)
+{
+	void *slot = array_slot(v, *n, size);
+
+	if (!slot)
+		return -ENOMEM;
+	memcpy(slot, item, size);
+	(*n)++;
+	return 0;
+}
+
+int session_list_add(const struct session_info *s, void *list)
+{
+	struct session_list *l = list;
+
+	return append((void **)&l->v, &l->n, s, sizeof(*s));
+}
+
+int probe_list_add(const struct probe_info *p, void *list)
+{
+	struct probe_list *l = list;
+
+	return append((void **)&l->v, &l->n, p, sizeof(*p));
 }
 
 const char *probe_kind_name(uint32_t kind)

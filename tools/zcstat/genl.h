@@ -4,6 +4,7 @@
 #define ZCSTAT_GENL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "counters.h"
@@ -50,6 +51,18 @@ int zgenl_subscribe(struct zgenl *g,
 		    int (*cb)(const struct session_info *s, void *arg), void *arg);
 int zgenl_events(struct zgenl *g);
 int zgenl_fd(const struct zgenl *g);
+
+/* Dump callbacks that collect into a growing array (free v when done). */
+struct session_list {
+	struct session_info *v;
+	size_t n;
+};
+struct probe_list {
+	struct probe_info *v;
+	size_t n;
+};
+int session_list_add(const struct session_info *s, void *list);
+int probe_list_add(const struct probe_info *p, void *list);
 
 const char *probe_kind_name(uint32_t kind);
 const char *session_state_name(uint32_t state);

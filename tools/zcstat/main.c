@@ -9,25 +9,49 @@
 
 #include "zcstat.h"
 
+/* The transfer options run and verify share. */
+#define TRANSFER_OPTIONS \
+	"  --size N           bytes to send (default 16M; with --file FILE: all of it)\n" \
+	"  --chunk N          bytes per call (default 1M, at most 64M)\n" \
+	"  --file PATH        the file to send, or a directory to create it in\n" \
+	"                     (default: a temporary file in $TMPDIR or /tmp)\n" \
+	"  --iface DEV --peer-iface DEV2\n" \
+	"                     send from DEV to DEV2 (two NICs on one wire), both\n" \
+	"                     moved into namespaces for the run (default: veth)\n" \
+	"  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n"
+
 static const struct command commands[] = {
 	{ "status", cmd_status, "",
-	  "is the module loaded: ABI, counters, sessions, probes" },
+	  "is the module loaded: ABI, counters, sessions, probes", "" },
 	{ "list", cmd_list, "[--json]",
-	  "every session with its counters" },
+	  "every session with its counters",
+	  "  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n" },
 	{ "run", cmd_run,
 	  "--mode MODE [--size N] [--chunk N] [--file PATH]\n"
 	  "            [--iface DEV --peer-iface DEV2] [--no-sg] [--json]",
 	  "send a file over TCP one way (read-write, mmap-write,\n"
-	  "sendfile, splice) and count the copies it made" },
+	  "sendfile, splice) and count the copies it made",
+	  "  --mode MODE        read-write, mmap-write, sendfile or splice\n"
+	  TRANSFER_OPTIONS
+	  "  --no-sg            scatter-gather off on the sender's device for the run\n"
+	  "Needs root: the link is made in network namespaces of its own.\n" },
 	{ "verify", cmd_verify,
 	  "[--size N] [--chunk N] [--file PATH]\n"
 	  "            [--iface DEV --peer-iface DEV2] [--json]",
 	  "run every mode with scatter-gather on and off and hold the\n"
-	  "counts against the textbook table" },
+	  "counts against the textbook table",
+	  TRANSFER_OPTIONS
+	  "Exit status 3: a count contradicts what this kernel is known to do.\n" },
 	{ "stat", cmd_stat, "[--follow] [--json] -- CMD [ARGS...] | -p PID",
-	  "count what a command (or a running thread) does" },
+	  "count what a command (or a running thread) does",
+	  "  --follow           also its other threads and the children it forks\n"
+	  "  -p, --pid PID      attach to a running thread until ^C or its exit\n"
+	  "  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n"
+	  "Exits with the command's status.\n" },
 	{ "watch", cmd_watch, "[-i SECONDS]",
-	  "live view of every session (the default command)" },
+	  "live view of every session (the default command)",
+	  "  -i, --interval S   seconds between refreshes (default 1, from 0.1)\n"
+	  "On a terminal, q or ^C quits; else plain snapshots are printed.\n" },
 };
 
 static void print_command(const struct command *c)
@@ -84,6 +108,7 @@ int main(int argc, char **argv)
 		if (name != argv[1] || (argc > 2 && is_help(argv[2]))) {
 			printf("usage:\n");
 			print_command(c);
+			printf("%s%s", *c->details ? "\n" : "", c->details);
 			return 0;
 		}
 		return c->run(argc - 1, argv + 1);

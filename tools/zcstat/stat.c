@@ -61,6 +61,19 @@ static void print_stat(const struct stat_run *s)
 	json_finish(&j);
 }
 
+/* Stop the session and print what it counted: 0, or 1. */
+static int finish(int fd, uint32_t id, double t0, struct stat_run *s)
+{
+	int err;
+
+	s->seconds = now_seconds() - t0;
+	err = zcdev_stop(fd, id, &s->ctr);
+	if (err)
+		return module_error("stop the session", -err);
+	print_stat(s);
+	return 0;
+}
+
 /* The child: wait for the go, then become the command. */
 static void __attribute__((noreturn)) child(char **argv, int go, int report)
 {
@@ -122,12 +135,7 @@ static int stat_command(int fd, struct stat_run *s)
 		return 127;
 	}
 	s->status = wait_status(s->pid);
-	s->seconds = now_seconds() - t0;
-	err = zcdev_stop(fd, id, &s->ctr);
-	if (err)
-		return module_error("stop the session", -err);
-	print_stat(s);
-	return s->status;
+	return finish(fd, id, t0, s) ? 1 : s->status;
 }
 
 /* -p: until ^C, or until every traced thread has exited. */
@@ -153,12 +161,7 @@ static int stat_pid(int fd, struct stat_run *s)
 	while (state == ZCTRACE_STATE_RUNNING && sigtimedwait(&stop, NULL, &tick) < 0)
 		if (zcdev_read(fd, id, NULL, &state))
 			break;
-	s->seconds = now_seconds() - t0;
-	err = zcdev_stop(fd, id, &s->ctr);
-	if (err)
-		return module_error("stop the session", -err);
-	print_stat(s);
-	return 0;
+	return finish(fd, id, t0, s);
 }
 
 int cmd_stat(int argc, char **argv)

@@ -49,60 +49,28 @@ int print_version(void)
 	return 0;
 }
 
-struct status {
-	struct session_info *sessions;
-	size_t nr_sessions;
-	struct probe_info *probes;
-	size_t nr_probes;
-};
-
-static int add_session(const struct session_info *s, void *arg)
-{
-	struct status *st = arg;
-	struct session_info *slot = array_slot((void **)&st->sessions, st->nr_sessions,
-					       sizeof(*slot));
-
-	if (!slot)
-		return -ENOMEM;
-	*slot = *s;
-	st->nr_sessions++;
-	return 0;
-}
-
-static int add_probe(const struct probe_info *p, void *arg)
-{
-	struct status *st = arg;
-	struct probe_info *slot = array_slot((void **)&st->probes, st->nr_probes,
-					     sizeof(*slot));
-
-	if (!slot)
-		return -ENOMEM;
-	*slot = *p;
-	st->nr_probes++;
-	return 0;
-}
-
-static void print_status(const struct status *st, uint32_t abi, uint32_t nr)
+static void print_status(const struct session_list *sl, const struct probe_list *pl,
+			 uint32_t abi, uint32_t nr)
 {
 	size_t attached = 0;
 
 	printf("zctrace module: loaded, ABI %" PRIu32 "%s, %" PRIu32 " counters%s\n", abi,
 	       abi == ZCTRACE_ABI_VERSION ? "" : " (zcstat speaks another: update it)",
 	       nr, nr > __ZCTRACE_CTR_MAX ? " (zcstat shows the ones it knows)" : "");
-	printf("sessions: %zu\n", st->nr_sessions);
-	for (size_t i = 0; i < st->nr_sessions; i++) {
-		const struct session_info *s = &st->sessions[i];
+	printf("sessions: %zu\n", sl->n);
+	for (size_t i = 0; i < sl->n; i++) {
+		const struct session_info *s = &sl->v[i];
 
 		printf("  %-6" PRIu32 " pid %-8" PRIu32 " %-16s %-8s uid %" PRIu32 "%s\n",
 		       s->id, s->pid, s->comm, session_state_name(s->state), s->owner_uid,
 		       s->flags & ZCTRACE_START_FOLLOW ? " follow" : "");
 	}
-	for (size_t i = 0; i < st->nr_probes; i++)
-		attached += st->probes[i].attached;
-	printf("probes: %zu of %zu attached%s\n", attached, st->nr_probes,
-	       st->nr_sessions ? "" : " (they attach with the first session)");
-	for (size_t i = 0; i < st->nr_probes; i++) {
-		const struct probe_info *p = &st->probes[i];
+	for (size_t i = 0; i < pl->n; i++)
+		attached += pl->v[i].attached;
+	printf("probes: %zu of %zu attached%s\n", attached, pl->n,
+	       sl->n ? "" : " (they attach with the first session)");
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct probe_info *p = &pl->v[i];
 		char state[64];
 
 		if (p->err)
@@ -116,7 +84,8 @@ static void print_status(const struct status *st, uint32_t abi, uint32_t nr)
 
 int cmd_status(int argc, char **argv)
 {
-	struct status st = { 0 };
+	struct session_list sl = { 0 };
+	struct probe_list pl = { 0 };
 	uint32_t abi, nr;
 	struct zgenl g;
 	int err;
@@ -131,13 +100,13 @@ int cmd_status(int argc, char **argv)
 		return module_error("generic netlink", -err);
 	err = zgenl_version(&g, &abi, &nr);
 	if (!err)
-		err = zgenl_sessions(&g, 0, add_session, &st);
+		err = zgenl_sessions(&g, 0, session_list_add, &sl);
 	if (!err)
-		err = zgenl_probes(&g, add_probe, &st);
+		err = zgenl_probes(&g, probe_list_add, &pl);
 	zgenl_close(&g);
 	if (!err)
-		print_status(&st, abi, nr);
-	free(st.sessions);
-	free(st.probes);
+		print_status(&sl, &pl, abi, nr);
+	free(sl.v);
+	free(pl.v);
 	return err ? module_error("generic netlink zctrace", -err) : 0;
 }

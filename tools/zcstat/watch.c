@@ -46,25 +46,12 @@ static uint64_t column_value(const struct column *col, const struct counters *c)
 struct watch {
 	struct zgenl req, events;
 	bool tty, events_on;
-	struct session_info *cur, *prev;
-	size_t nr_cur, nr_prev;
+	struct session_list cur, prev;
 	struct session_info ended[MAX_ENDED];	/* most recent first */
 	size_t nr_ended;
 	double interval;
 	struct termios saved;
 };
-
-static int add_session(const struct session_info *s, void *arg)
-{
-	struct watch *w = arg;
-	struct session_info *slot = array_slot((void **)&w->cur, w->nr_cur, sizeof(*slot));
-
-	if (!slot)
-		return -ENOMEM;
-	*slot = *s;
-	w->nr_cur++;
-	return 0;
-}
 
 static int session_ended(const struct session_info *s, void *arg)
 {
@@ -80,9 +67,9 @@ static int session_ended(const struct session_info *s, void *arg)
 /* The previous snapshot of the same session, if it was in the last dump. */
 static const struct session_info *previous(const struct watch *w, const struct session_info *s)
 {
-	for (size_t i = 0; i < w->nr_prev; i++)
-		if (w->prev[i].id == s->id && w->prev[i].start_ns == s->start_ns)
-			return &w->prev[i];
+	for (size_t i = 0; i < w->prev.n; i++)
+		if (w->prev.v[i].id == s->id && w->prev.v[i].start_ns == s->start_ns)
+			return &w->prev.v[i];
 	return NULL;
 }
 
@@ -110,15 +97,15 @@ static void render(const struct watch *w)
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
 	if (w->tty)
 		fputs("\033[H\033[2J", stdout);
-	printf("zcstat watch %s: %zu session%s, every %.1f s%s\n\n", stamp, w->nr_cur,
-	       w->nr_cur == 1 ? "" : "s", w->interval,
+	printf("zcstat watch %s: %zu session%s, every %.1f s%s\n\n", stamp, w->cur.n,
+	       w->cur.n == 1 ? "" : "s", w->interval,
 	       w->tty ? "; q or Ctrl-C quits" : "");
 	printf("%5s %8s %-11s", "ID", "PID", "COMM");
 	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
 		printf("%9s", columns[i].title);
 	putchar('\n');
-	for (size_t i = 0; i < w->nr_cur; i++) {
-		const struct session_info *s = &w->cur[i];
+	for (size_t i = 0; i < w->cur.n; i++) {
+		const struct session_info *s = &w->cur.v[i];
 		const struct session_info *p = previous(w, s);
 		static const struct counters zero;
 
@@ -236,13 +223,11 @@ int cmd_watch(int argc, char **argv)
 		raw_terminal(&w);
 
 	do {
-		struct session_info *t = w.prev;
+		struct session_list t = w.prev;
 
 		w.prev = w.cur;
-		w.nr_prev = w.nr_cur;
-		w.cur = t;
-		w.nr_cur = 0;
-		err = zgenl_sessions(&w.req, 0, add_session, &w);
+		w.cur = (struct session_list){ .v = t.v };
+		err = zgenl_sessions(&w.req, 0, session_list_add, &w.cur);
 		if (err)
 			break;
 		render(&w);
@@ -250,8 +235,8 @@ int cmd_watch(int argc, char **argv)
 
 	if (w.tty)
 		restore_terminal(&w);
-	free(w.cur);
-	free(w.prev);
+	free(w.cur.v);
+	free(w.prev.v);
 	zgenl_close(&w.req);
 	if (w.events_on)
 		zgenl_close(&w.events);

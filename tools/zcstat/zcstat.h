@@ -19,6 +19,7 @@ struct command {
 	int (*run)(int argc, char **argv);
 	const char *args;
 	const char *help;
+	const char *details;	/* its options, for CMD --help */
 };
 
 int cmd_status(int argc, char **argv);
