@@ -51,7 +51,18 @@ static const struct desc {
 	{ ZCTRACE_CTR_MAJOR_FAULTS, &faults, "major", "major", false },
 };
 
-void counters_walk(const struct counters *c,
+/* One value to show, in display order, for the human and JSON walkers. */
+struct counter_item {
+	const char *group;		/* JSON object it is in, NULL: top level */
+	const char *group_label;
+	const char *key;
+	const char *label;
+	bool bytes;
+	uint64_t value;
+};
+
+/* Hand every counter to fn in table order, with the mode switches derived. */
+static void counters_walk(const struct counters *c,
 		   void (*fn)(const struct counter_item *it, void *arg), void *arg)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {

@@ -14,19 +14,6 @@ struct counters {
 	uint64_t v[__ZCTRACE_CTR_MAX];
 };
 
-/* One value to show, in display order; see counters_walk(). */
-struct counter_item {
-	const char *group;		/* JSON object it is in, NULL: top level */
-	const char *group_label;
-	const char *key;
-	const char *label;
-	bool bytes;
-	uint64_t value;
-};
-
-void counters_walk(const struct counters *c,
-		   void (*fn)(const struct counter_item *it, void *arg), void *arg);
-
 /* Every counter as an aligned table, under group headings. */
 void counters_print(const struct counters *c);
 /* Every counter as members of the JSON object being written. */

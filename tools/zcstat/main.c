@@ -13,8 +13,9 @@
 #define TRANSFER_OPTIONS \
 	"  --size N           bytes to send (default 16M; with --file FILE: all of it)\n" \
 	"  --chunk N          bytes per call (default 1M, at most 64M)\n" \
-	"  --file PATH        the file to send, or a directory to create it in\n" \
-	"                     (default: a temporary file in $TMPDIR or /tmp)\n" \
+	"  --file PATH        the file to send; if PATH is a directory or does not\n" \
+	"                     exist, one is made there for the run (default: a\n" \
+	"                     temporary file in $TMPDIR or /tmp)\n" \
 	"  --iface DEV --peer-iface DEV2\n" \
 	"                     send from DEV to DEV2 (two NICs on one wire), both\n" \
 	"                     moved into namespaces for the run (default: veth)\n" \

@@ -55,14 +55,14 @@ static int if_flags(int io, const char *name)
 	return err ? err : (unsigned short)ifr.ifr_flags;
 }
 
-static int if_set_up(int io, const char *name, bool up)
+static int if_up(int io, const char *name)
 {
 	struct ifreq ifr = { 0 };
 	int flags = if_flags(io, name);
 
 	if (flags < 0)
 		return flags;
-	ifr.ifr_flags = up ? flags | IFF_UP : flags & ~IFF_UP;
+	ifr.ifr_flags = flags | IFF_UP;
 	return ifreq_ioctl(io, name, SIOCSIFFLAGS, &ifr);
 }
 
@@ -258,7 +258,7 @@ static void move_out(struct link_env *e, struct link_end *end)
 	undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns),
 	     "move back", end->dev);
 	if (end->was_up)
-		undo(if_set_up(e->io_home, end->dev, true), "bring up", end->dev);
+		undo(if_up(e->io_home, end->dev), "bring up", end->dev);
 }
 
 static int configure(struct link_end *end, const char *addr)
@@ -269,7 +269,7 @@ static int configure(struct link_end *end, const char *addr)
 	if (err)
 		return fail("cannot add %s/%d to %s: %s", addr, PREFIX_LEN, end->dev,
 			    strerror(-err));
-	err = if_set_up(end->io, end->dev, true);
+	err = if_up(end->io, end->dev);
 	if (err)
 		return fail("cannot bring %s up: %s", end->dev, strerror(-err));
 	return 0;
@@ -284,6 +284,8 @@ static int wait_running(struct link_env *e)
 			return 0;
 		usleep(100 * 1000);
 	}
+	if (interrupted)
+		return fail("interrupted");
 	return fail("%s/%s: no carrier after %d s", e->tx.dev, e->rx.dev, CARRIER_WAIT_S);
 }
 

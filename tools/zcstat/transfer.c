@@ -205,17 +205,19 @@ static int fill_file(int fd, uint64_t size)
 	return 0;
 }
 
-static int make_temp(struct xfer_file *f, const char *dir, uint64_t size)
+/* Create path (a template when temp) and fill it; it is removed on close. */
+static int make_file(struct xfer_file *f, const char *path, bool temp, uint64_t size)
 {
 	int err;
 
-	snprintf(f->path, sizeof(f->path), "%s/zcstat.XXXXXX", dir);
-	f->fd = mkostemp(f->path, O_CLOEXEC);
+	snprintf(f->path, sizeof(f->path), temp ? "%s/zcstat.XXXXXX" : "%s", path);
+	f->fd = temp ? mkostemp(f->path, O_CLOEXEC) :
+		       open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (f->fd < 0)
-		return fail("cannot create a file in %s: %s", dir, strerror(errno));
+		return fail("cannot create %s: %s", f->path, strerror(errno));
 	f->temp = true;
-	f->size = size;
-	err = fill_file(f->fd, size);
+	f->size = size ? size : DEFAULT_SIZE;
+	err = fill_file(f->fd, f->size);
 	if (err)
 		return fail("cannot write %s: %s", f->path, strerror(-err));
 	return 0;
@@ -228,11 +230,12 @@ int xfer_file_open(struct xfer_file *f, const char *path, uint64_t size)
 
 	*f = (struct xfer_file){ .fd = -1 };
 	if (!path)
-		return make_temp(f, tmp && *tmp ? tmp : "/tmp", size ? size : DEFAULT_SIZE);
+		return make_file(f, tmp && *tmp ? tmp : "/tmp", true, size);
 	if (stat(path, &st))
-		return fail("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? make_file(f, path, false, size) :
+					 fail("%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return make_temp(f, path, size ? size : DEFAULT_SIZE);
+		return make_file(f, path, true, size);
 	if (!S_ISREG(st.st_mode))
 		return fail("%s: not a regular file or a directory", path);
 	if (size > (uint64_t)st.st_size || !st.st_size)

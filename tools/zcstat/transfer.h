@@ -35,13 +35,14 @@ struct xfer_file {
 	char path[PATH_MAX];
 	int fd;
 	uint64_t size;
-	bool temp;		/* ours: removed on close */
+	bool temp;		/* we made it: removed on close */
 };
 
 /*
  * path NULL or a directory: a temporary file of size bytes there ($TMPDIR
- * or /tmp by default).  A regular file: its first size bytes (size 0: all).
- * Prints what failed and returns -1.
+ * or /tmp by default); a path that does not exist: created with size
+ * bytes.  Both are removed on close.  An existing regular file: its first
+ * size bytes (size 0: all).  Prints what failed and returns -1.
  */
 int xfer_file_open(struct xfer_file *f, const char *path, uint64_t size);
 void xfer_file_close(struct xfer_file *f);
