@@ -159,12 +159,12 @@ static const struct mode_desc {
 	const char *calls;
 } modes[NR_MODES] = {
 	[MODE_READ_WRITE] = { "read-write", send_read_write,
-			      "read() + write() per chunk" },
+			      "read() and write() each chunk" },
 	[MODE_MMAP_WRITE] = { "mmap-write", send_mmap_write,
-			      "one mmap() of the file, then write() per chunk" },
-	[MODE_SENDFILE] = { "sendfile", send_sendfile, "sendfile() per chunk" },
+			      "the file is mmap()ed once, then write() each chunk" },
+	[MODE_SENDFILE] = { "sendfile", send_sendfile, "sendfile() each chunk" },
 	[MODE_SPLICE] = { "splice", send_splice,
-			  "splice() file->pipe + splice() pipe->socket per chunk" },
+			  "2 splice() each chunk: file->pipe, pipe->socket" },
 };
 
 const char *xfer_mode_name(enum xfer_mode m)

@@ -227,8 +227,8 @@ static void judge(const struct xfer_result *r, struct verdict *vd)
 		dma_reason(r, &c[CELL_DMA]);
 	if (!c[CELL_SWITCHES].match)
 		snprintf(c[CELL_SWITCHES].reason, sizeof(c[CELL_SWITCHES].reason),
-			 "%s: %.2f syscalls per chunk (%s)", xfer_mode_name(r->mode),
-			 vd->syscalls_per_chunk, xfer_mode_calls(r->mode));
+			 "%.2f syscalls per chunk: %s", vd->syscalls_per_chunk,
+			 xfer_mode_calls(r->mode));
 
 	vd->failed = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(expectations); i++) {
@@ -262,15 +262,25 @@ static void print_table(const struct verdict *vds, size_t n)
 	}
 }
 
+/* Each DIFF's reason under its run and cell, a line per "; " part. */
 static void print_reasons(const struct verdict *vds, size_t n)
 {
 	char name[64];
 
 	for (size_t k = 0; k < n; k++)
-		for (int i = 0; i < NR_CELLS; i++)
-			if (!vds[k].cells[i].match)
-				printf("  %s, %s: %s\n", run_name(vds[k].r, name, sizeof(name)),
-				       cell_names[i], vds[k].cells[i].reason);
+		for (int i = 0; i < NR_CELLS; i++) {
+			const char *part = vds[k].cells[i].reason;
+
+			if (vds[k].cells[i].match)
+				continue;
+			printf("  %s, %s:\n", run_name(vds[k].r, name, sizeof(name)), cell_names[i]);
+			while (*part) {
+				size_t len = strcspn(part, ";");
+
+				printf("      %.*s\n", (int)len, part);
+				part += len + strspn(part + len, "; ");
+			}
+		}
 }
 
 /* Print the expectations that failed; returns how many. */
