@@ -24,10 +24,11 @@ static const struct nla_policy zc_session_policy[__ZCTRACE_SESSION_A_MAX] = {
 
 static const struct nla_policy zc_probe_policy[__ZCTRACE_PROBE_A_MAX] = {
 	[ZCTRACE_PROBE_A_NAME] = { .type = NLA_NUL_STRING, .len = KSYM_NAME_LEN - 1 },
-	[ZCTRACE_PROBE_A_KIND] = NLA_POLICY_MAX(NLA_U32, ZCTRACE_PROBE_TRACEPOINT),
+	[ZCTRACE_PROBE_A_KIND] = NLA_POLICY_MAX(NLA_U32, ZCTRACE_PROBE_FTRACE),
 	[ZCTRACE_PROBE_A_ERRNO] = { .type = NLA_U32 },
 	[ZCTRACE_PROBE_A_ATTACHED] = { .type = NLA_FLAG },
 	[ZCTRACE_PROBE_A_HITS] = { .type = NLA_U64 },
+	[ZCTRACE_PROBE_A_MISSED] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy zc_policy[__ZCTRACE_A_MAX] = {
@@ -179,7 +180,8 @@ static int zc_nl_put_probe(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, ZCTRACE_PROBE_A_KIND, p->kind) ||
 	    nla_put_u32(skb, ZCTRACE_PROBE_A_ERRNO, -p->err) ||
 	    (p->attached && nla_put_flag(skb, ZCTRACE_PROBE_A_ATTACHED)) ||
-	    nla_put_u64_64bit(skb, ZCTRACE_PROBE_A_HITS, p->hits, ZCTRACE_PROBE_A_PAD)) {
+	    nla_put_u64_64bit(skb, ZCTRACE_PROBE_A_HITS, p->hits, ZCTRACE_PROBE_A_PAD) ||
+	    nla_put_u64_64bit(skb, ZCTRACE_PROBE_A_MISSED, p->missed, ZCTRACE_PROBE_A_PAD)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

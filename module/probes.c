@@ -13,10 +13,12 @@
  */
 
 #include <linux/bio.h>
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/netdevice.h>
 #include <linux/ptrace.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/uio.h>
 
@@ -34,6 +36,7 @@ struct zc_probe {
 			void *func;
 			struct tracepoint *tp;
 		} tp;
+		struct ftrace_ops ops;
 	};
 	union {
 		struct {
@@ -123,22 +126,32 @@ static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* skb_copy_bits(skb, offset, to, len) and its checksumming twin. */
-static int zc_skb_copy_pre(struct kprobe *kp, struct pt_regs *regs)
+/*
+ * skb_copy_bits(skb, offset, to, len) and its checksumming twin, through
+ * ftrace rather than a kprobe: segmentation runs in softirq, which can
+ * interrupt any kprobe handler, and a kprobe hit while another one runs on
+ * the same CPU is dropped.  ftrace's recursion guard is per context instead.
+ */
+static void zc_skb_copy_ftrace(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
-	const struct sk_buff *skb = (const struct sk_buff *)zc_arg(regs, 0);
-	int len = zc_arg(regs, 3);
+	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	const struct sk_buff *skb;
 	struct zc_session *s;
+	int len;
 
+	if (!regs)
+		return;
+	skb = (const struct sk_buff *)zc_arg(regs, 0);
+	len = zc_arg(regs, 3);
 	if (len <= 0)
-		return 0;
+		return;
 	s = zc_socket_session(skb->sk);
 	if (!s)
-		return 0;
+		return;
 	zc_account_copy(s, ZC_K2K, ZC_SITE_SEGMENT, len);
 	zc_hit(p);
-	return 0;
 }
 
 static struct zc_probe *zc_kretprobe_probe(struct kretprobe_instance *ri)
@@ -277,15 +290,16 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 	  .krp.kp = { .symbol_name = sym, .pre_handler = zc_copy_pre },	\
 	  .copy = { .to_iter = to, .bytes_arg = bytes_n, .iter_arg = iter_n } }
 
-#define ZC_SKB_COPY_KPROBE(sym)						\
-	{ .name = sym, .kind = ZCTRACE_PROBE_KPROBE,			\
-	  .krp.kp = { .symbol_name = sym, .pre_handler = zc_skb_copy_pre } }
+#define ZC_SKB_COPY_FTRACE(sym)						\
+	{ .name = sym, .kind = ZCTRACE_PROBE_FTRACE,			\
+	  .ops = { .func = zc_skb_copy_ftrace,				\
+		   .flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION } }
 
 #define ZC_KRETPROBE(sym, enter, leave, ...)				\
 	{ .name = sym, .kind = ZCTRACE_PROBE_KRETPROBE,			\
 	  .krp = { .kp.symbol_name = sym, .entry_handler = enter,	\
 		   .handler = leave, .data_size = sizeof(struct zc_frame), \
-		   .maxactive = 64 },					\
+		   .maxactive = 128 },					\
 	  __VA_ARGS__ }
 
 #define ZC_SITE_KRETPROBE(sym, where, sk_n)				\
@@ -309,11 +323,11 @@ static struct zc_probe zc_probes[] = {
 	/* (page, offset, bytes, iter) */
 	ZC_COPY_KPROBE("copy_page_from_iter_atomic", false, 2, 3),
 	/* (addr, bytes, csum, iter) */
-	ZC_COPY_KPROBE("csum_and_copy_from_iter", false, 1, 3),
+	ZC_COPY_KPROBE(ZC_CSUM_COPY_FROM_ITER_SYMBOL, false, 1, 3),
 	ZC_COPY_KPROBE("csum_and_copy_to_iter", true, 1, 3),
 
-	ZC_SKB_COPY_KPROBE("skb_copy_bits"),
-	ZC_SKB_COPY_KPROBE("skb_copy_and_csum_bits"),
+	ZC_SKB_COPY_FTRACE("skb_copy_bits"),
+	ZC_SKB_COPY_FTRACE("skb_copy_and_csum_bits"),
 
 	ZC_SITE_KRETPROBE("tcp_sendmsg_locked", ZC_SITE_SOCK_SEND, 0),
 	ZC_SITE_KRETPROBE("filemap_read", ZC_SITE_FILE_READ, -1),
@@ -324,9 +338,25 @@ static struct zc_probe zc_probes[] = {
 		     zc_page_attach_leave),
 };
 
+static int zc_ftrace_attach(struct zc_probe *p)
+{
+	/* ftrace_set_filter() may edit the pattern it is given. */
+	char *pattern = kstrdup(p->name, GFP_KERNEL);
+	int ret;
+
+	if (!pattern)
+		return -ENOMEM;
+	ret = ftrace_set_filter(&p->ops, pattern, strlen(pattern), 1);
+	kfree(pattern);
+	/* The filter stays until unload: 6.1 cannot reuse ops after freeing it. */
+	return ret ?: register_ftrace_function(&p->ops);
+}
+
 static int zc_probe_attach(struct zc_probe *p)
 {
 	switch (p->kind) {
+	case ZCTRACE_PROBE_FTRACE:
+		return zc_ftrace_attach(p);
 	case ZCTRACE_PROBE_TRACEPOINT:
 		if (!p->tp.tp)
 			return -ENOENT;
@@ -356,12 +386,15 @@ static void zc_probes_detach(void)
 		if (!p->attached)
 			continue;
 		p->attached = false;
-		if (p->kind == ZCTRACE_PROBE_TRACEPOINT)
+		if (p->kind == ZCTRACE_PROBE_TRACEPOINT) {
 			tracepoint_probe_unregister(p->tp.tp, p->tp.func, p);
-		else if (p->kind == ZCTRACE_PROBE_KPROBE)
+		} else if (p->kind == ZCTRACE_PROBE_FTRACE) {
+			unregister_ftrace_function(&p->ops);
+		} else if (p->kind == ZCTRACE_PROBE_KPROBE) {
 			kps[nr_kps++] = &p->krp.kp;
-		else
+		} else {
 			krps[nr_krps++] = &p->krp;
+		}
 	}
 	if (nr_kps)
 		unregister_kprobes(kps, nr_kps);
@@ -426,6 +459,11 @@ int zc_probe_info(unsigned int idx, struct zc_probe_info *info)
 	info->kind = p->kind;
 	info->err = p->err;
 	info->attached = p->attached;
+	info->missed = 0;
+	if (p->kind == ZCTRACE_PROBE_KPROBE)
+		info->missed = p->krp.kp.nmissed;
+	else if (p->kind == ZCTRACE_PROBE_KRETPROBE)
+		info->missed = p->krp.kp.nmissed + p->krp.nmissed;
 	info->hits = 0;
 	for_each_possible_cpu(cpu)
 		info->hits += *per_cpu_ptr(zc_hits + idx, cpu);
@@ -462,5 +500,10 @@ int zc_probes_init(void)
 
 void zc_probes_uninit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_probes); i++)
+		if (zc_probes[i].kind == ZCTRACE_PROBE_FTRACE)
+			ftrace_free_filter(&zc_probes[i].ops);
 	free_percpu(zc_hits);
 }

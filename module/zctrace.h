@@ -10,6 +10,8 @@
 #include <linux/uidgid.h>
 #include <linux/zctrace.h>
 
+#include "compat.h"
+
 struct sk_buff;
 struct sock;
 
@@ -76,10 +78,10 @@ struct zc_task {
 
 DECLARE_PER_CPU(struct zc_task *, zc_cpu_task);
 
-/* The traced task running on this CPU, if any; probes run in task context. */
+/* The traced task running on this CPU, if the probe interrupted it, not an IRQ. */
 static inline struct zc_task *zc_current_task(void)
 {
-	return in_task() ? this_cpu_read(zc_cpu_task) : NULL;
+	return zc_probed_in_task() ? this_cpu_read(zc_cpu_task) : NULL;
 }
 
 static inline void zc_count(struct zc_session *s, enum zctrace_counter c, u64 delta)
@@ -126,6 +128,7 @@ struct zc_probe_info {
 	int err;		/* last attach's errno, 0 on success */
 	bool attached;
 	u64 hits;
+	u64 missed;
 };
 int zc_probe_info(unsigned int idx, struct zc_probe_info *info);
 

@@ -170,6 +170,7 @@ enum zctrace_probe_kind {
 	ZCTRACE_PROBE_KPROBE,
 	ZCTRACE_PROBE_KRETPROBE,
 	ZCTRACE_PROBE_TRACEPOINT,
+	ZCTRACE_PROBE_FTRACE,		/* an ftrace_ops on one function */
 };
 
 enum zctrace_probe_attr {
@@ -179,7 +180,8 @@ enum zctrace_probe_attr {
 	ZCTRACE_PROBE_A_KIND,		/* u32: ZCTRACE_PROBE_* */
 	ZCTRACE_PROBE_A_ERRNO,		/* u32: positive errno of the last attach, 0 on success */
 	ZCTRACE_PROBE_A_ATTACHED,	/* flag: attached right now */
-	ZCTRACE_PROBE_A_HITS,		/* u64: hits since the module was loaded */
+	ZCTRACE_PROBE_A_HITS,		/* u64: events attributed to a session */
+	ZCTRACE_PROBE_A_MISSED,		/* u64: hits the kprobe layer dropped */
 	__ZCTRACE_PROBE_A_MAX
 };
 #define ZCTRACE_PROBE_A_MAX (__ZCTRACE_PROBE_A_MAX - 1)
