@@ -63,8 +63,19 @@ static int zc_nl_put_counters(struct sk_buff *skb, const u64 *v)
 static int zc_nl_put_session(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 			     u8 cmd, struct zc_session *s, const u64 *v)
 {
+	char comm[TASK_COMM_LEN];
+	struct task_struct *task;
 	struct nlattr *nest;
 	void *hdr;
+
+	/* The name it has now: a session is often started just before an exec. */
+	task = get_pid_task(s->pid, PIDTYPE_PID);
+	if (task) {
+		get_task_comm(comm, task);
+		put_task_struct(task);
+	} else {
+		strscpy(comm, s->comm, sizeof(comm));
+	}
 
 	hdr = genlmsg_put(skb, portid, seq, &zc_genl_family, flags, cmd);
 	if (!hdr)
@@ -77,7 +88,7 @@ static int zc_nl_put_session(struct sk_buff *skb, u32 portid, u32 seq, int flags
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_STATE, zc_session_state(s)) ||
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_OWNER_UID,
 			from_kuid_munged(current_user_ns(), s->owner)) ||
-	    nla_put_string(skb, ZCTRACE_SESSION_A_COMM, s->comm) ||
+	    nla_put_string(skb, ZCTRACE_SESSION_A_COMM, comm) ||
 	    nla_put_u64_64bit(skb, ZCTRACE_SESSION_A_START_NS, s->start_ns,
 			      ZCTRACE_SESSION_A_PAD) ||
 	    zc_nl_put_counters(skb, v)) {
