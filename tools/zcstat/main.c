@@ -19,14 +19,14 @@
 	"  --iface DEV --peer-iface DEV2\n" \
 	"                     send from DEV to DEV2 (two NICs on one wire), both\n" \
 	"                     moved into namespaces for the run (default: veth)\n" \
-	"  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n"
+	"  --json             one JSON document (Documentation/zctrace.rst)\n"
 
 static const struct command commands[] = {
 	{ "status", cmd_status, "",
 	  "is the module loaded: ABI, counters, sessions, probes", "" },
 	{ "list", cmd_list, "[--json]",
 	  "every session with its counters",
-	  "  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n" },
+	  "  --json             one JSON document (Documentation/zctrace.rst)\n" },
 	{ "run", cmd_run,
 	  "--mode MODE [--size N] [--chunk N] [--file PATH]\n"
 	  "            [--iface DEV --peer-iface DEV2] [--no-sg] [--json]",
@@ -47,7 +47,7 @@ static const struct command commands[] = {
 	  "count what a command (or a running thread) does",
 	  "  --follow           also its other threads and the children it forks\n"
 	  "  -p, --pid PID      attach to a running thread until ^C or its exit\n"
-	  "  --json             one JSON document (tools/zcstat/SCHEMA.rst)\n"
+	  "  --json             one JSON document (Documentation/zctrace.rst)\n"
 	  "Exits with the command's status.\n" },
 	{ "watch", cmd_watch, "[-i SECONDS]",
 	  "live view of every session (the default command)",
