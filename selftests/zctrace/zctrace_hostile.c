@@ -218,27 +218,11 @@ TEST_F(hostile, bad_pids)
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 }
 
-struct parked {
-	pthread_t th;
-	pid_t tid;
-	int *release;
-};
-
-static void *park(void *arg)
-{
-	struct parked *p = arg;
-
-	__atomic_store_n(&p->tid, zc_gettid(), __ATOMIC_RELEASE);
-	while (!__atomic_load_n(p->release, __ATOMIC_ACQUIRE))
-		usleep(10000);
-	return NULL;
-}
-
 TEST_F(hostile, double_start_ebusy)
 {
-	struct parked other = { 0 };
+	struct zc_threads other;
 	uint32_t id = 0;
-	int fd2, release = 0;
+	int fd2;
 
 	/* The fixture already traces this thread. */
 	EXPECT_EQ(-EBUSY, zc_start(self->fd, 0, 0, NULL));
@@ -253,17 +237,13 @@ TEST_F(hostile, double_start_ebusy)
 	 * the whole start fail, and undoes what it had hashed.
 	 */
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
-	other.release = &release;
-	ASSERT_EQ(0, pthread_create(&other.th, NULL, park, &other));
-	while (!__atomic_load_n(&other.tid, __ATOMIC_ACQUIRE))
-		usleep(1000);
-	ASSERT_EQ(0, zc_start(fd2, other.tid, 0, &id));
+	ASSERT_EQ(0, zc_threads_park(&other, 1));
+	ASSERT_EQ(0, zc_start(fd2, other.tids[0], 0, &id));
 	EXPECT_EQ(-EBUSY, zc_start(self->fd, 0, ZCTRACE_START_FOLLOW, NULL));
 	EXPECT_EQ(0, zc_start(self->fd, 0, 0, &self->id));
 	EXPECT_EQ(0, zc_read(fd2, id, NULL, NULL));
 	close(fd2);
-	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
-	pthread_join(other.th, NULL);
+	zc_threads_release(&other);
 }
 
 TEST_F(hostile, unknown_ids_enoent)
@@ -438,44 +418,33 @@ TEST_F(hostile, no_read_write_mmap)
 /* At most 256 sessions at once, counted over every open file. */
 TEST_F_TIMEOUT(hostile, session_limit_enospc, 120)
 {
-	static struct parked threads[MAX_SESSIONS + 1];
-	static uint32_t ids[MAX_SESSIONS + 1];
+	uint32_t ids[MAX_SESSIONS + 1], listed[MAX_SESSIONS + 8];
+	struct zc_threads t;
 	struct zc_nl nl;
-	pthread_attr_t attr;
-	int release = 0, fd2, i, n;
-	uint32_t listed[MAX_SESSIONS + 8];
+	int fd2, i, n;
 
 	/* Only this test's sessions may exist. */
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
 	ASSERT_EQ(0, zc_nl_open(&nl));
 	n = zc_nl_dump_sessions(&nl, listed, ARRAY_SIZE(listed), NULL);
 	ASSERT_EQ(0, n) TH_LOG("%d sessions of others exist", n);
-
-	ASSERT_EQ(0, pthread_attr_init(&attr));
-	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 65536));
-	for (i = 0; i <= MAX_SESSIONS; i++) {
-		threads[i].release = &release;
-		ASSERT_EQ(0, pthread_create(&threads[i].th, &attr, park, &threads[i]));
-	}
-	for (i = 0; i <= MAX_SESSIONS; i++)
-		while (!__atomic_load_n(&threads[i].tid, __ATOMIC_ACQUIRE))
-			usleep(1000);
+	ASSERT_EQ(0, zc_threads_park(&t, MAX_SESSIONS + 1));
 
 	/* Half on each of two files: the limit is global. */
 	fd2 = zc_open();
 	ASSERT_LE(0, fd2);
 	for (i = 0; i < MAX_SESSIONS; i++)
-		ASSERT_EQ(0, zc_start(i & 1 ? fd2 : self->fd, threads[i].tid, 0, &ids[i]))
+		ASSERT_EQ(0, zc_start(i & 1 ? fd2 : self->fd, t.tids[i], 0, &ids[i]))
 			TH_LOG("session %d", i);
-	EXPECT_EQ(-ENOSPC, zc_start(self->fd, threads[MAX_SESSIONS].tid, 0, NULL));
-	EXPECT_EQ(-ENOSPC, zc_start(fd2, threads[MAX_SESSIONS].tid, 0, NULL));
+	EXPECT_EQ(-ENOSPC, zc_start(self->fd, t.tids[MAX_SESSIONS], 0, NULL));
+	EXPECT_EQ(-ENOSPC, zc_start(fd2, t.tids[MAX_SESSIONS], 0, NULL));
 	n = zc_nl_dump_sessions(&nl, listed, ARRAY_SIZE(listed), NULL);
 	EXPECT_EQ(MAX_SESSIONS, n);
 
 	/* One slot freed, one more fits. */
 	ASSERT_EQ(0, zc_stop(fd2, ids[1], NULL, NULL));
-	EXPECT_EQ(0, zc_start(self->fd, threads[MAX_SESSIONS].tid, 0, NULL));
-	EXPECT_EQ(-ENOSPC, zc_start(self->fd, threads[1].tid, 0, NULL));
+	EXPECT_EQ(0, zc_start(self->fd, t.tids[MAX_SESSIONS], 0, NULL));
+	EXPECT_EQ(-ENOSPC, zc_start(self->fd, t.tids[1], 0, NULL));
 
 	/* Closing a file frees all of its sessions at once. */
 	close(fd2);
@@ -483,9 +452,7 @@ TEST_F_TIMEOUT(hostile, session_limit_enospc, 120)
 	EXPECT_EQ(MAX_SESSIONS / 2 + 1, n);
 	TH_LOG("%d sessions started, limit %d enforced", MAX_SESSIONS + 1, MAX_SESSIONS);
 
-	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
-	for (i = 0; i <= MAX_SESSIONS; i++)
-		pthread_join(threads[i].th, NULL);
+	zc_threads_release(&t);
 	zc_nl_close(&nl);
 }
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sys/types.h>
 #include <linux/netlink.h>
 #include <linux/genetlink.h>
@@ -138,6 +139,13 @@ struct zc_nl_probe {
 int zc_nl_parse_session(const struct nlattr *attrs, int len, struct zc_nl_session *s);
 int zc_nl_version(struct zc_nl *nl, uint32_t *abi, uint32_t *nr_counters);
 int zc_nl_get_session(struct zc_nl *nl, uint32_t id, struct zc_nl_session *s);
+/* A zc_nl_cb that collects session ids; nr counts past max too. */
+struct zc_id_list {
+	uint32_t *ids;
+	int nr, max;
+};
+int zc_ids_cb(const struct genlmsghdr *g, const struct nlattr *attrs, int len,
+	      void *arg);
 /* Ids of every session, in dump order; returns how many (at most max). */
 int zc_nl_dump_sessions(struct zc_nl *nl, uint32_t *ids, int max, int *parts);
 int zc_nl_dump_probes(struct zc_nl *nl, struct zc_nl_probe *p, int max);
@@ -176,6 +184,16 @@ int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 int zc_worker_go(struct zc_worker *w);
 /* Exit status as zc_run_child() returns it. */
 int zc_worker_wait(struct zc_worker *w);
+
+/* Threads that only sleep: distinct tasks to start sessions on. */
+struct zc_threads {
+	int nr;
+	pid_t *tids;
+	pthread_t *th;
+	int release;
+};
+int zc_threads_park(struct zc_threads *t, int nr);
+void zc_threads_release(struct zc_threads *t);
 
 /* ---- traffic --------------------------------------------------------- */
 
