@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make            build zctrace.ko, zcstat and the selftests
-# make check      run every test in QEMU guests; ends with "N passed, N failed"
+# make modules    build the module for each kernel in ZC_KERNELS, into
+#                 build/<release>/zctrace.ko
+# make kmod KDIR=DIR   the same for the one kernel whose build tree is DIR
+# make check      run every test in QEMU guests, one per kernel in ZC_KERNELS;
+#                 ends with "N passed, N failed"
 # make demo       boot a guest, load the module and show `zcstat verify`
 # make install    install the module (KDIR's modules dir) and zcstat
 
@@ -15,10 +19,35 @@ ifeq ($(KDIR),)
 $(error no kernel build tree: install linux-headers-amd64 or set KDIR=)
 endif
 
+# The kernels `make check` boots, as tools/vm/run -k takes them.
+ZC_KERNELS ?= 6.1 6.12
+export ZC_KERNELS
+
 all: module zcstat selftests
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# kbuild writes an external module's objects beside its sources (MO= came
+# only in 6.13), so each kernel builds in build/<release>/, a tree of links
+# to the sources, and builds for several kernels do not collide.
+# The release the module's vermagic names, as `uname -r` reports it.
+KREL := $(shell awk -F'"' '/UTS_RELEASE/ { print $$2 }' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KOUT := $(CURDIR)/build/$(KREL)
+
+kmod:
+	@test -n "$(KREL)" || { echo "$(KDIR): no UTS_RELEASE in include/generated/utsrelease.h" >&2; exit 1; }
+	@mkdir -p $(KOUT)/module
+	@ln -sfn $(CURDIR)/Kbuild $(CURDIR)/uapi $(KOUT)/
+	@find $(KOUT)/module -maxdepth 1 -type l -delete
+	@ln -sf $(addprefix $(CURDIR)/,$(wildcard module/*.[ch])) $(KOUT)/module/
+	$(MAKE) -C $(KDIR) M=$(KOUT) modules
+
+modules:
+	@set -e; for k in $(ZC_KERNELS); do \
+		rel=$$(tools/vm/run --release -k $$k); \
+		$(MAKE) --no-print-directory kmod KDIR=/lib/modules/$$rel/build; \
+	done
 
 zcstat:
 	$(MAKE) -C tools/zcstat
@@ -26,7 +55,7 @@ zcstat:
 selftests:
 	$(MAKE) -C selftests/zctrace
 
-check: all
+check: modules zcstat selftests
 	tools/vm/check
 
 demo: module zcstat
@@ -38,7 +67,8 @@ install: module zcstat
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(patsubst %/Kbuild,%,$(wildcard build/*/Kbuild))
 	$(MAKE) -C tools/zcstat clean
 	$(MAKE) -C selftests/zctrace clean
 
-.PHONY: all module zcstat selftests check demo install clean
+.PHONY: all module kmod modules zcstat selftests check demo install clean
