@@ -2,7 +2,7 @@
 # Install what zctrace needs to build and to test in QEMU, on Debian 12
 # (bookworm), as root. Idempotent: does nothing when all is already there.
 #
-#   tools/setup.sh [KERNEL...]     KERNEL: 6.1 (default) and/or 6.12
+#   tools/setup.sh [KERNEL...]     KERNEL: 6.1 and/or 6.12 (default: both)
 #   ZC_KERNELS="6.1 6.12" tools/setup.sh
 #
 # Kernels other than 6.1 come from bookworm-backports, whose apt source is
@@ -138,7 +138,7 @@ install_backports_kernel() {
 main() {
 	[[ $(id -u) == 0 ]] || { echo "setup: run as root" >&2; exit 1; }
 	[[ -r /etc/debian_version ]] || { echo "setup: Debian only" >&2; exit 1; }
-	local kernels=${*:-${ZC_KERNELS:-6.1}} k
+	local kernels=${*:-${ZC_KERNELS:-6.1 6.12}} k
 	: >"$LOG"
 
 	apt_install "${PACKAGES[@]}"
