@@ -695,6 +695,12 @@ int zc_worker_go(struct zc_worker *w)
 	return write(w->go, "g", 1) == 1 ? 0 : -errno;
 }
 
+void zc_worker_kill(struct zc_worker *w)
+{
+	kill(w->pid, SIGKILL);
+	zc_worker_wait(w);
+}
+
 int zc_worker_wait(struct zc_worker *w)
 {
 	int status;
@@ -953,8 +959,10 @@ int zc_probe_symbols(struct zc_nl *nl, char (*names)[128], int max)
 	n = zc_nl_dump_probes(nl, probes, 64);
 	if (n < 0)
 		return n;
+	/* Only these show in debugfs' kprobes list. */
 	for (i = 0; i < n && nr < max; i++)
-		if (probes[i].kind != ZCTRACE_PROBE_TRACEPOINT)
+		if (probes[i].kind == ZCTRACE_PROBE_KPROBE ||
+		    probes[i].kind == ZCTRACE_PROBE_KRETPROBE)
 			memcpy(names[nr++], probes[i].name, 128);
 	return nr;
 }

@@ -182,8 +182,12 @@ struct zc_worker {
 int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 		    int (*work)(void *), void *arg);
 int zc_worker_go(struct zc_worker *w);
-/* Exit status as zc_run_child() returns it. */
+/*
+ * Exit status as zc_run_child() returns it.  A worker never told to go
+ * only sees EOF once no other child holds its pipe: kill those instead.
+ */
 int zc_worker_wait(struct zc_worker *w);
+void zc_worker_kill(struct zc_worker *w);
 
 /* Threads that only sleep: distinct tasks to start sessions on. */
 struct zc_threads {
