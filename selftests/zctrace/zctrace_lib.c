@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -778,6 +780,25 @@ void zc_threads_release(struct zc_threads *t)
 }
 
 /* ---- traffic --------------------------------------------------------- */
+
+int zc_private_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, ret = 0;
+
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	ifr.ifr_flags |= IFF_UP;
+	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
 int zc_tcp_pair(int *snd, int *rcv)
 {

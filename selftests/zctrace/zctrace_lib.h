@@ -201,6 +201,12 @@ void zc_threads_release(struct zc_threads *t);
 
 /* ---- traffic --------------------------------------------------------- */
 
+/*
+ * Move the calling process to a network namespace of its own with lo up:
+ * traffic stays off the host's (or guest's) interfaces, and works even
+ * where the initial namespace's lo is down.
+ */
+int zc_private_netns(void);
 /* A connected loopback TCP pair. */
 int zc_tcp_pair(int *snd, int *rcv);
 /* Send exactly len bytes of a user buffer; returns the send() calls made. */
