@@ -29,12 +29,14 @@ static const struct command commands[] = {
 	  "  --json             one JSON document (Documentation/zctrace.rst)\n" },
 	{ "run", cmd_run,
 	  "--mode MODE [--size N] [--chunk N] [--file PATH]\n"
-	  "            [--iface DEV --peer-iface DEV2] [--no-sg] [--json]",
+	  "            [--iface DEV --peer-iface DEV2] [--no-sg] [--no-trace] [--json]",
 	  "send a file over TCP one way (read-write, mmap-write,\n"
 	  "sendfile, splice) and count the copies it made",
 	  "  --mode MODE        read-write, mmap-write, sendfile or splice\n"
 	  TRANSFER_OPTIONS
 	  "  --no-sg            scatter-gather off on the sender's device for the run\n"
+	  "  --no-trace         no session, no module needed: the transfer alone, for\n"
+	  "                     timing it (the counts stay 0)\n"
 	  "Needs root: the link is made in network namespaces of its own.\n" },
 	{ "verify", cmd_verify,
 	  "[--size N] [--chunk N] [--file PATH]\n"

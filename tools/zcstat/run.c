@@ -30,13 +30,14 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 		{ "iface", required_argument, NULL, 'i' },
 		{ "peer-iface", required_argument, NULL, 'p' },
 		{ "no-sg", no_argument, NULL, 'n' },
+		{ "no-trace", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 }
 	};
 	int c, bad = 0;
 
 	*o = (struct run_opts){ .chunk = DEFAULT_CHUNK };
-	while ((c = next_opt(cmd, argc, argv, ":m:s:c:f:i:p:nj", opts, &bad)) != -1) {
+	while ((c = next_opt(cmd, argc, argv, ":m:s:c:f:i:p:ntj", opts, &bad)) != -1) {
 		switch (c) {
 		case 'm':
 			if (verify)
@@ -55,6 +56,11 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 			if (verify)
 				return usage_error(cmd, "--no-sg: verify runs with SG on and off");
 			o->no_sg = true;
+			break;
+		case 't':
+			if (verify)
+				return usage_error(cmd, "--no-trace: verify needs the counts");
+			o->no_trace = true;
 			break;
 		case 'j': o->json = true; break;
 		}
@@ -78,12 +84,14 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 
 int run_setup(const char *cmd, const struct run_opts *o, struct run_ctx *c)
 {
-	*c = (struct run_ctx){ .file.fd = -1, .env.home_ns = -1 };
-	c->zcfd = zcdev_open();
-	if (c->zcfd == -EACCES || c->zcfd == -EPERM)
-		return fail("%s needs root (network namespace, veth, %s)", cmd, ZCDEV_PATH);
-	if (c->zcfd < 0)
-		return module_error(ZCDEV_PATH, -c->zcfd);
+	*c = (struct run_ctx){ .zcfd = -1, .file.fd = -1, .env.home_ns = -1 };
+	if (!o->no_trace) {
+		c->zcfd = zcdev_open();
+		if (c->zcfd == -EACCES || c->zcfd == -EPERM)
+			return fail("%s needs root (network namespace, veth, %s)", cmd, ZCDEV_PATH);
+		if (c->zcfd < 0)
+			return module_error(ZCDEV_PATH, -c->zcfd);
+	}
 	catch_signals();
 	if (xfer_file_open(&c->file, o->file, o->size))
 		return 1;

@@ -10,10 +10,10 @@ struct run_opts {
 	enum xfer_mode mode;
 	uint64_t size, chunk;		/* size 0: the default, or all of --file */
 	const char *file, *iface, *peer;
-	bool no_sg, json;
+	bool no_sg, no_trace, json;
 };
 
-/* verify takes neither --mode nor --no-sg.  0, or the exit status. */
+/* verify takes neither --mode, --no-sg nor --no-trace.  0, or the exit status. */
 int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_opts *o);
 
 struct run_ctx {

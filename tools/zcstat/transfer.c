@@ -459,10 +459,10 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 {
 	struct pollfd done = { .fd = rc->report, .events = POLLIN };
 	double t0 = now_seconds();
-	uint32_t id;
-	int err, stop_err;
+	uint32_t id = 0;
+	int err, stop_err = 0;
 
-	err = zcdev_start(zcfd, 0, 0, &id);
+	err = zcfd >= 0 ? zcdev_start(zcfd, 0, 0, &id) : 0;
 	if (err)
 		return module_error("start a session", -err);
 	err = modes[mode].send(x);
@@ -478,7 +478,8 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 		err = errno == EINTR && !interrupted ? 0 : -errno;
 	}
 	x->sys++;	/* the STOP itself enters the kernel traced */
-	stop_err = zcdev_stop(zcfd, id, &r->ctr);
+	if (zcfd >= 0)
+		stop_err = zcdev_stop(zcfd, id, &r->ctr);
 	r->seconds = now_seconds() - t0;
 	r->syscalls_issued = x->sys;
 	if (!err)

@@ -60,9 +60,9 @@ struct xfer_result {
 };
 
 /*
- * One transfer of f over e.  zcfd: an open /dev/zctrace.  progress: show
- * bytes and rate on stderr while it runs.  Prints what failed and returns
- * -1.
+ * One transfer of f over e.  zcfd: an open /dev/zctrace, or -1 for no
+ * session (the counts stay 0).  progress: show bytes and rate on stderr
+ * while it runs.  Prints what failed and returns -1.
  */
 int xfer_run(struct link_env *e, int zcfd, const struct xfer_file *f,
 	     enum xfer_mode mode, uint64_t chunk, bool sg, bool progress,
