@@ -113,6 +113,7 @@ TEST_F(api, read_short_array)
 {
 	uint64_t ctr[4] = { 1, 2, 3, 0x5a5a5a5a5a5a5a5aULL };
 	struct zctrace_read rd = { .size = sizeof(rd) };
+	uint64_t big[__ZCTRACE_CTR_MAX + 8];
 
 	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &rd.id));
 	rd.nr_counters = 3;
@@ -131,18 +132,14 @@ TEST_F(api, read_short_array)
 	EXPECT_EQ(ZCTRACE_STATE_RUNNING, rd.state);
 
 	/* Larger than the module's: only __ZCTRACE_CTR_MAX values are written. */
-	{
-		uint64_t big[__ZCTRACE_CTR_MAX + 8];
-
-		memset(big, 0xee, sizeof(big));
-		rd.nr_counters = __ZCTRACE_CTR_MAX + 8;
-		rd.counters = (uintptr_t)big;
-		rd.state = 0;
-		ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
-		EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
-		EXPECT_EQ(0, big[ZCTRACE_CTR_UNSPEC]);
-		EXPECT_EQ(0xeeeeeeeeeeeeeeeeULL, big[__ZCTRACE_CTR_MAX]);
-	}
+	memset(big, 0xee, sizeof(big));
+	rd.nr_counters = __ZCTRACE_CTR_MAX + 8;
+	rd.counters = (uintptr_t)big;
+	rd.state = 0;
+	ASSERT_EQ(0, zc_ioctl(self->fd, ZCTRACE_IOC_READ, &rd));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
+	EXPECT_EQ(0, big[ZCTRACE_CTR_UNSPEC]);
+	EXPECT_EQ(0xeeeeeeeeeeeeeeeeULL, big[__ZCTRACE_CTR_MAX]);
 }
 
 static int work_getppid(void *arg)
@@ -237,6 +234,7 @@ TEST_F(api, genl_get_session)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
 	struct zc_nl_session s;
+	struct zc_worker w;
 	char comm[16] = "";
 	uint32_t id, state;
 	int i;
@@ -257,14 +255,10 @@ TEST_F(api, genl_get_session)
 	ASSERT_EQ(0, zc_stop(self->fd, id, NULL, NULL));
 	ASSERT_EQ(-ENOENT, zc_nl_get_session(&self->nl, id, &s));
 
-	{
-		struct zc_worker w;
-
-		ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_getppid, NULL));
-		ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
-		ASSERT_EQ(0, zc_worker_go(&w));
-		ASSERT_EQ(0, zc_worker_wait(&w));
-	}
+	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_getppid, NULL));
+	ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
+	ASSERT_EQ(0, zc_worker_go(&w));
+	ASSERT_EQ(0, zc_worker_wait(&w));
 	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
 	ASSERT_EQ(0, zc_nl_get_session(&self->nl, id, &s));
 	EXPECT_EQ(ZCTRACE_STATE_EXITED, s.state);

@@ -726,11 +726,16 @@ static void *zc_park(void *arg)
 {
 	struct zc_threads *t = ((struct zc_parked *)arg)->set;
 	int idx = ((struct zc_parked *)arg)->idx;
+	char c;
 
 	free(arg);
 	__atomic_store_n(&t->tids[idx], zc_gettid(), __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&t->release, __ATOMIC_ACQUIRE))
-		usleep(10000);
+	/*
+	 * Block, not poll: a stream of syscalls while the module toggles the
+	 * sys_enter tracepoint can wedge a TCG guest (see zctrace_load.c).
+	 */
+	while (read(t->pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
 	return NULL;
 }
 
@@ -740,6 +745,8 @@ int zc_threads_park(struct zc_threads *t, int nr)
 	int i, ret = 0;
 
 	memset(t, 0, sizeof(*t));
+	if (pipe2(t->pipe, O_CLOEXEC))
+		return -errno;
 	t->tids = calloc(nr, sizeof(*t->tids));
 	t->th = calloc(nr, sizeof(*t->th));
 	if (!t->tids || !t->th)
@@ -771,9 +778,11 @@ void zc_threads_release(struct zc_threads *t)
 {
 	int i;
 
-	__atomic_store_n(&t->release, 1, __ATOMIC_RELEASE);
+	/* EOF wakes them all. */
+	close(t->pipe[1]);
 	for (i = 0; i < t->nr; i++)
 		pthread_join(t->th[i], NULL);
+	close(t->pipe[0]);
 	free(t->tids);
 	free(t->th);
 	memset(t, 0, sizeof(*t));

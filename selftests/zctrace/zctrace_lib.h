@@ -194,7 +194,7 @@ struct zc_threads {
 	int nr;
 	pid_t *tids;
 	pthread_t *th;
-	int release;
+	int pipe[2];	/* they block reading it until it is closed */
 };
 int zc_threads_park(struct zc_threads *t, int nr);
 void zc_threads_release(struct zc_threads *t);

@@ -129,12 +129,22 @@ static void slab_settle(void)
 	}
 }
 
+/*
+ * Senders that pause on request, blocked on a condition variable: no
+ * syscall may be made while the probes are attached or detached.  With
+ * syscalls streaming in on the other CPU, switching the sys_enter
+ * tracepoint on or off wedges a TCG guest of Debian's 6.1 in an int3 loop
+ * at syscall_trace_enter, zctrace loaded or not (echo 1/0 into
+ * events/raw_syscalls/sys_enter/enable under load does it too).
+ */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int pause_req, nr_paused, stop;
+
 struct traffic {
 	pthread_t snd_th, rcv_th;
 	int snd, rcv;
 	pid_t tid;
-	volatile int *stop, *pause;
-	volatile int paused;
 };
 
 static void *traffic_sink(void *arg)
@@ -148,14 +158,17 @@ static void *traffic_send(void *arg)
 	struct traffic *t = arg;
 
 	__atomic_store_n(&t->tid, zc_gettid(), __ATOMIC_RELEASE);
-	while (!*t->stop) {
-		if (*t->pause) {
-			t->paused = 1;
-			usleep(1000);
-			continue;
+	for (;;) {
+		pthread_mutex_lock(&lock);
+		if (pause_req && !stop) {
+			nr_paused++;
+			pthread_cond_broadcast(&cond);
+			while (pause_req && !stop)
+				pthread_cond_wait(&cond, &lock);
+			nr_paused--;
 		}
-		t->paused = 0;
-		if (zc_send_bytes(t->snd, 16384) < 0)
+		pthread_mutex_unlock(&lock);
+		if (stop || zc_send_bytes(t->snd, 16384) < 0)
 			break;
 		/* Steady traffic, not a CPU hog that would slow every cycle. */
 		usleep(1000);
@@ -164,20 +177,33 @@ static void *traffic_send(void *arg)
 	return NULL;
 }
 
+static void traffic_pause(int nr)
+{
+	pthread_mutex_lock(&lock);
+	pause_req = 1;
+	while (nr_paused < nr)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+}
+
+static void traffic_resume(void)
+{
+	pthread_mutex_lock(&lock);
+	pause_req = 0;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
 /* Quiesce the traffic and every cache, then count slab bytes. */
-static long long settled_slab(struct traffic *t, int nr, volatile int *pause)
+static long long settled_slab(int nr)
 {
 	long long bytes;
-	int i;
 
-	*pause = 1;
-	for (i = 0; i < nr; i++)
-		while (!t[i].paused)
-			usleep(1000);
+	traffic_pause(nr);
 	usleep(200000);	/* the last segments and RCU callbacks */
 	slab_settle();
 	bytes = zc_slab_bytes();
-	*pause = 0;
+	traffic_resume();
 	return bytes;
 }
 
@@ -194,7 +220,6 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 	static char names[64][128];
 	const char *syms[64];
 	struct traffic t[NR_TRAFFIC];
-	volatile int stop = 0, pause = 0;
 	struct zc_threads parked;
 	long long slab0 = 0, slab1;
 	long meminfo0 = 0, meminfo1, percpu0 = 0, percpu1;
@@ -218,8 +243,6 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 	ASSERT_EQ(0, zc_threads_park(&parked, NR_PARKED));
 	for (i = 0; i < NR_TRAFFIC; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
-		t[i].stop = &stop;
-		t[i].pause = &pause;
 		ASSERT_EQ(0, zc_tcp_pair(&t[i].snd, &t[i].rcv));
 		ASSERT_EQ(0, pthread_create(&t[i].rcv_th, NULL, traffic_sink, &t[i]));
 		ASSERT_EQ(0, pthread_create(&t[i].snd_th, NULL, traffic_send, &t[i]));
@@ -240,6 +263,8 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 		if (!loaded())
 			ASSERT_EQ(0, zc_mod_load(ko)) TH_LOG("cycle %d", cycle);
 		ts[1] = now();
+		/* Traffic flows across load and unload, and while traced. */
+		traffic_pause(NR_TRAFFIC);
 		fd = zc_open();
 		ASSERT_LE(0, fd);
 		for (i = 0; i < NR_TRAFFIC; i++)
@@ -248,16 +273,14 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 			ASSERT_EQ(0, zc_start(fd, parked.tids[i], 0, &ids[NR_TRAFFIC + i]));
 		ASSERT_EQ(0, zc_start(fd, 0, 0, &ids[NR_TRAFFIC + NR_PARKED]));
 		sessions += NR_PARKED + NR_TRAFFIC + 1;
+		traffic_resume();
 		ts[2] = now();
 		usleep(20000);
 		/*
 		 * Every copy is counted once by direction and once by site.
 		 * Paused, so that no copy is half counted while we read.
 		 */
-		pause = 1;
-		for (i = 0; i < NR_TRAFFIC; i++)
-			while (!t[i].paused)
-				usleep(1000);
+		traffic_pause(NR_TRAFFIC);
 		for (i = 0; i < NR_TRAFFIC; i++) {
 			ASSERT_EQ(0, zc_read(fd, ids[i], ctr, NULL));
 			EXPECT_EQ(ctr[ZCTRACE_CTR_COPY_U2K_BYTES] +
@@ -270,12 +293,12 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 				  ctr[ZCTRACE_CTR_SITE_OTHER_BYTES]) TH_LOG("cycle %d", cycle);
 			copied += ctr[ZCTRACE_CTR_COPY_U2K_BYTES];
 		}
-		pause = 0;
 		/* Odd cycles stop the busy sessions; closing ends the rest. */
 		if (cycle & 1)
 			for (i = 0; i < NR_TRAFFIC; i++)
 				ASSERT_EQ(0, zc_stop(fd, ids[i], NULL, NULL));
 		close(fd);
+		traffic_resume();
 		ts[3] = now();
 		ASSERT_EQ(0, zc_mod_unload()) TH_LOG("cycle %d", cycle);
 		ts[4] = now();
@@ -284,17 +307,20 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 			       ts[2] - ts[1], ts[3] - ts[2], ts[4] - ts[3]);
 		ASSERT_EQ(0, zc_kprobes_listed(syms, nr_syms)) TH_LOG("cycle %d", cycle);
 		if (!cycle) {
-			slab0 = settled_slab(t, NR_TRAFFIC, &pause);
+			slab0 = settled_slab(NR_TRAFFIC);
 			meminfo0 = zc_meminfo("Slab");
 			percpu0 = zc_meminfo("Percpu");
 		}
 	}
 	t1 = now();
-	slab1 = settled_slab(t, NR_TRAFFIC, &pause);
+	slab1 = settled_slab(NR_TRAFFIC);
 	meminfo1 = zc_meminfo("Slab");
 	percpu1 = zc_meminfo("Percpu");
 
+	pthread_mutex_lock(&lock);
 	stop = 1;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
 	for (i = 0; i < NR_TRAFFIC; i++) {
 		pthread_join(t[i].snd_th, NULL);
 		pthread_join(t[i].rcv_th, NULL);
