@@ -69,6 +69,8 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 	struct zctrace_read __user *ureq = uarg;
 	struct zctrace_read req;
 	struct zc_counters *snap;
+	void __user *counters;
+	size_t len;
 	u32 state;
 	int ret;
 
@@ -80,14 +82,18 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 	if (req.nr_counters && !req.counters)
 		return -EINVAL;
 
+	counters = u64_to_user_ptr(req.counters);
+	len = min_t(size_t, req.nr_counters, __ZCTRACE_CTR_MAX) * sizeof(u64);
+
 	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
-	/* Check the user buffer before a STOP destroys what it would receive. */
+	/*
+	 * A STOP that could not hand its counts back must not destroy them:
+	 * everything it will write is written once before the session goes.
+	 */
 	ret = -EFAULT;
-	if (req.nr_counters &&
-	    !access_ok(u64_to_user_ptr(req.counters),
-		       (size_t)req.nr_counters * sizeof(u64)))
+	if (stop && (clear_user(counters, len) || put_user(0, &ureq->state)))
 		goto out;
 
 	if (stop)
@@ -98,8 +104,7 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 		goto out;
 
 	ret = -EFAULT;
-	if (copy_to_user(u64_to_user_ptr(req.counters), snap->v,
-			 min_t(size_t, req.nr_counters, __ZCTRACE_CTR_MAX) * sizeof(u64)))
+	if (copy_to_user(counters, snap->v, len))
 		goto out;
 	if (put_user(__ZCTRACE_CTR_MAX, &ureq->nr_counters) ||
 	    put_user(state, &ureq->state))
