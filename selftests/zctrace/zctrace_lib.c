@@ -338,6 +338,22 @@ int zc_nl_request(struct zc_nl *nl, struct zc_msg *m, zc_nl_cb cb, void *arg,
 	return zc_nl_replies(nl, cb, arg, parts);
 }
 
+/* One request with at most one attribute (attr < 0: none), and its replies. */
+static int zc_nl_call(struct zc_nl *nl, uint16_t type, uint16_t flags, uint8_t cmd,
+		      int attr, const void *data, size_t len,
+		      zc_nl_cb cb, void *arg, int *parts)
+{
+	struct zc_msg *m = zc_msg_new();
+	int ret;
+
+	zc_msg_init(m, type, flags, cmd);
+	if (attr >= 0)
+		zc_msg_put(m, attr, data, len);
+	ret = zc_nl_request(nl, m, cb, arg, parts);
+	free(m);
+	return ret;
+}
+
 const struct nlattr *zc_attr_find(const struct nlattr *a, int len, int type)
 {
 	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len) {
@@ -421,13 +437,10 @@ int zc_nl_family(struct zc_nl *nl, const char *name, uint16_t *id,
 		 const char *grp_name, uint32_t *grp_id)
 {
 	struct zc_family_query q = { .grp_name = grp_name };
-	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
-	zc_msg_put(m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
-	ret = zc_nl_request(nl, m, zc_family_cb, &q, NULL);
-	free(m);
+	ret = zc_nl_call(nl, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME,
+			 name, strlen(name) + 1, zc_family_cb, &q, NULL);
 	if (ret)
 		return ret;
 	if (id)
@@ -501,12 +514,10 @@ static int zc_version_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_version(struct zc_nl *nl, uint32_t *abi, uint32_t *nr_counters)
 {
 	struct zc_version_reply v = { 0 };
-	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(m, nl->family, 0, ZCTRACE_CMD_GET_VERSION);
-	ret = zc_nl_request(nl, m, zc_version_cb, &v, NULL);
-	free(m);
+	ret = zc_nl_call(nl, nl->family, 0, ZCTRACE_CMD_GET_VERSION, -1, NULL, 0,
+			 zc_version_cb, &v, NULL);
 	*abi = v.abi;
 	*nr_counters = v.nr;
 	return ret;
@@ -520,16 +531,9 @@ static int zc_session_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 
 int zc_nl_get_session(struct zc_nl *nl, uint32_t id, struct zc_nl_session *s)
 {
-	struct zc_msg *m = zc_msg_new();
-
 	memset(s, 0, sizeof(*s));
-	zc_msg_init(m, nl->family, 0, ZCTRACE_CMD_GET_SESSION);
-	zc_msg_put_u32(m, ZCTRACE_A_SESSION_ID, id);
-	int ret;
-
-	ret = zc_nl_request(nl, m, zc_session_cb, s, NULL);
-	free(m);
-	return ret;
+	return zc_nl_call(nl, nl->family, 0, ZCTRACE_CMD_GET_SESSION, ZCTRACE_A_SESSION_ID,
+			  &id, sizeof(id), zc_session_cb, s, NULL);
 }
 
 int zc_ids_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
@@ -550,12 +554,10 @@ int zc_ids_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_dump_sessions(struct zc_nl *nl, uint32_t *ids, int max, int *parts)
 {
 	struct zc_id_list l = { .ids = ids, .max = max };
-	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_SESSION);
-	ret = zc_nl_request(nl, m, zc_ids_cb, &l, parts);
-	free(m);
+	ret = zc_nl_call(nl, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_SESSION, -1, NULL, 0,
+			 zc_ids_cb, &l, parts);
 	return ret ? ret : l.nr;
 }
 
@@ -596,12 +598,10 @@ static int zc_probe_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 int zc_nl_dump_probes(struct zc_nl *nl, struct zc_nl_probe *p, int max)
 {
 	struct zc_probe_list l = { .p = p, .max = max };
-	struct zc_msg *m = zc_msg_new();
 	int ret;
 
-	zc_msg_init(m, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_PROBE);
-	ret = zc_nl_request(nl, m, zc_probe_cb, &l, NULL);
-	free(m);
+	ret = zc_nl_call(nl, nl->family, NLM_F_DUMP, ZCTRACE_CMD_GET_PROBE, -1, NULL, 0,
+			 zc_probe_cb, &l, NULL);
 	return ret ? ret : l.nr;
 }
 
