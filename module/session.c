@@ -75,18 +75,24 @@ static int zc_task_add(struct zc_session *s, struct task_struct *task)
 	return 0;
 }
 
-/* Called with zc_tasks_lock held; the caller frees t after a grace period. */
-static void zc_task_unhash(struct zc_task *t)
+/* Called with zc_tasks_lock held: fold t's counts into its session. */
+static void zc_task_forget(struct zc_task *t)
 {
 	struct zc_session *s = t->session;
 	struct task_struct *task = t->task;
 
-	xa_erase(&zc_tasks, task->pid);
 	s->exited_minflt += READ_ONCE(task->min_flt) - t->minflt0;
 	s->exited_majflt += READ_ONCE(task->maj_flt) - t->majflt0;
 	s->exited_csw += zc_task_csw(task) - t->csw0;
 	list_del(&t->node);
 	s->nr_tasks--;
+}
+
+/* Called with zc_tasks_lock held; the caller frees t after a grace period. */
+static void zc_task_unhash(struct zc_task *t)
+{
+	xa_erase(&zc_tasks, t->task->pid);
+	zc_task_forget(t);
 }
 
 void zc_task_switch(struct task_struct *next)
@@ -118,6 +124,28 @@ void zc_task_exit(struct task_struct *task)
 	t = xa_load(&zc_tasks, task->pid);
 	if (t) {
 		zc_task_unhash(t);
+		this_cpu_write(zc_cpu_task, NULL);
+		kfree_rcu(t, rcu);
+	}
+	spin_unlock(&zc_tasks_lock);
+}
+
+/*
+ * A thread other than the leader that execs takes over the leader's tid
+ * (de_thread()); the leader has already exited.  Re-key its entry, or the
+ * exit hook would never find it.
+ */
+void zc_task_exec(struct task_struct *task, pid_t old_pid)
+{
+	struct zc_task *t;
+
+	if (task->pid == old_pid)
+		return;
+	spin_lock(&zc_tasks_lock);
+	t = xa_erase(&zc_tasks, old_pid);
+	if (t && xa_insert(&zc_tasks, task->pid, t, GFP_ATOMIC)) {
+		/* Out of memory: stop following it rather than lose track of it. */
+		zc_task_forget(t);
 		this_cpu_write(zc_cpu_task, NULL);
 		kfree_rcu(t, rcu);
 	}
@@ -261,8 +289,9 @@ out:
 
 /*
  * ptrace_may_access() is not exported; this is its core rule for reading:
- * CAP_SYS_PTRACE, or the caller's uid is the target's real, effective and
- * saved uid and the target is dumpable (setuid programs are not).
+ * CAP_SYS_PTRACE, or the caller's uid and gid are the target's real,
+ * effective and saved ones and the target is dumpable (setuid programs
+ * are not).
  */
 static bool zc_may_trace(struct task_struct *task)
 {
@@ -276,7 +305,10 @@ static bool zc_may_trace(struct task_struct *task)
 	theirs = __task_cred(task);
 	same_user = uid_eq(mine->uid, theirs->uid) &&
 		    uid_eq(mine->uid, theirs->euid) &&
-		    uid_eq(mine->uid, theirs->suid);
+		    uid_eq(mine->uid, theirs->suid) &&
+		    gid_eq(mine->gid, theirs->gid) &&
+		    gid_eq(mine->gid, theirs->egid) &&
+		    gid_eq(mine->gid, theirs->sgid);
 	rcu_read_unlock();
 
 	task_lock(task);
@@ -362,18 +394,20 @@ out_task:
 	return ret;
 }
 
+/* A retired session's last counts go to listeners, and to @snap. */
+static void zc_session_end(struct zc_session *s, u64 *snap)
+{
+	zc_session_snapshot(s, snap);
+	zc_netlink_notify_end(s, snap);
+	zc_session_free(s);
+}
+
 /* Called with zc_sessions_mutex held. */
 static struct zc_session *zc_client_session(struct zc_client *client, u32 id)
 {
 	struct zc_session *s = xa_load(&zc_sessions, id);
 
 	return s && s->client == client ? s : NULL;
-}
-
-static void zc_counters_copy(u64 *dst, const u64 *snap)
-{
-	if (dst)
-		memcpy(dst, snap, sizeof(struct zc_counters));
 }
 
 int zc_session_read(struct zc_client *client, u32 id, u64 *counters, u32 *state)
@@ -392,13 +426,8 @@ int zc_session_read(struct zc_client *client, u32 id, u64 *counters, u32 *state)
 
 int zc_session_stop(struct zc_client *client, u32 id, u64 *counters, u32 *state)
 {
-	struct zc_counters *snap;
 	struct zc_session *s;
 	LIST_HEAD(list);
-
-	snap = kmalloc(sizeof(*snap), GFP_KERNEL);
-	if (!snap)
-		return -ENOMEM;
 
 	mutex_lock(&zc_sessions_mutex);
 	s = zc_client_session(client, id);
@@ -409,17 +438,11 @@ int zc_session_stop(struct zc_client *client, u32 id, u64 *counters, u32 *state)
 		*state = zc_session_state(s);
 	}
 	mutex_unlock(&zc_sessions_mutex);
-	if (!s) {
-		kfree(snap);
+	if (!s)
 		return -ENOENT;
-	}
 
 	zc_sessions_retire(&list);
-	zc_session_snapshot(s, snap->v);
-	zc_counters_copy(counters, snap->v);
-	zc_netlink_notify_end(s, snap->v);
-	zc_session_free(s);
-	kfree(snap);
+	zc_session_end(s, counters);
 	return 0;
 }
 
@@ -457,6 +480,7 @@ struct zc_client *zc_client_new(void)
 void zc_client_free(struct zc_client *client)
 {
 	struct zc_session *s, *tmp;
+	struct zc_counters snap;
 	LIST_HEAD(list);
 
 	mutex_lock(&zc_sessions_mutex);
@@ -470,7 +494,7 @@ void zc_client_free(struct zc_client *client)
 	if (!list_empty(&list)) {
 		zc_sessions_retire(&list);
 		list_for_each_entry_safe(s, tmp, &list, client_node)
-			zc_session_free(s);
+			zc_session_end(s, snap.v);
 	}
 	kfree(client);
 }

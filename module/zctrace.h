@@ -107,6 +107,7 @@ void zc_sessions_unlock(void);
 /* Hooks the scheduler probes call; see probes.c. */
 void zc_task_switch(struct task_struct *next);
 void zc_task_fork(struct task_struct *parent, struct task_struct *child);
+void zc_task_exec(struct task_struct *task, pid_t old_pid);
 void zc_task_exit(struct task_struct *task);
 
 /* sockets.c */
