@@ -23,6 +23,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	iproute2 ethtool kmod util-linux procps e2fsprogs
 	tmux xz-utils zstd cpio
+	python3 iperf3 gnuplot-nox
 )
 
 APT_OPTS=(
