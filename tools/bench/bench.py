@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The guest side of `make bench` (tools/bench/run boots the guest).
+
+Times `zcstat run` for every mode and chunk three ways: zctrace not loaded,
+loaded with no session, and with a session on the sender, the ways
+interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
+of veth path.  Writes bench.json and bench.dat to --out and prints a table.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ZCSTAT = os.path.join(REPO, "tools", "zcstat", "zcstat")
+KPROBES = "/sys/kernel/debug/kprobes/list"
+# Functions some ftrace_ops is attached to (kprobes on ftrace included).
+FTRACED = "/sys/kernel/debug/tracing/enabled_functions"
+MODES = ["read-write", "mmap-write", "sendfile", "splice"]
+WAYS = ["none", "idle", "session"]
+# iperf3 writes a buffer, -Z sendfile()s it, -F reads a file and writes it
+# (read-write's work).
+PEERS = ["iperf3", "iperf3 -Z", "iperf3 -F"]
+MIB = 1 << 20
+# The peers' link, addressed like zcstat's own veth pair.
+TX_NS, RX_NS = "zcbench-tx", "zcbench-rx"
+TX_ADDR, RX_ADDR = "192.0.2.1", "192.0.2.2"
+# Lets deferred work of a way switch (RCU callbacks, freed memory) finish
+# before anything is timed.
+SETTLE_S = 0.3
+
+
+def sh(*cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def parse_size(s):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(s[:-1]) * units[s[-1]] if s[-1] in units else int(s)
+
+
+def size_name(n):
+    for unit, div in (("M", MIB), ("K", 1 << 10)):
+        if n % div == 0:
+            return f"{n // div}{unit}"
+    return str(n)
+
+
+class Proc:
+    """A child whose rusage we keep (Popen reaps without reporting it)."""
+
+    def __init__(self, cmd):
+        self.cmd = cmd
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(self):
+        """Its stdout, and the CPU seconds of it and of the children it
+        waited for (zcstat's receiver)."""
+        out, err = self.p.stdout.read(), self.p.stderr.read()
+        _, status, ru = os.wait4(self.p.pid, 0)
+        self.p.returncode = os.waitstatus_to_exitcode(status)
+        self.p.stdout.close()
+        self.p.stderr.close()
+        if self.p.returncode:
+            sys.exit(f"bench: {' '.join(self.cmd)} failed ({self.p.returncode}): {err.strip()}")
+        return out, ru.ru_utime + ru.ru_stime
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def probe_status():
+    """zcstat status: {probe: (kind, hits, state)}."""
+    out = sh(ZCSTAT, "status")
+    return {m[1]: (m[2], int(m[3]), m[4])
+            for m in re.finditer(r"^\s+(\S+)\s+(\S+)\s+(\d+) hits\s+(\S+)", out, re.M)}
+
+
+def hits():
+    return {name: n for name, (_, n, _) in probe_status().items()}
+
+
+def module_loaded():
+    return os.path.isdir("/sys/module/zctrace")
+
+
+class Ways:
+    """Puts the machine into one of WAYS.  A session's probes are held
+    attached by a session on a sleeping process, so the timed session pays
+    for its hits, not for the first session's attach (timed apart)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.holder = None
+
+    def release(self):
+        if self.holder:
+            os.killpg(self.holder.pid, signal.SIGKILL)
+            self.holder.wait()
+            self.holder = None
+
+    def enter(self, way):
+        self.release()
+        if way == "none" and module_loaded():
+            sh("rmmod", "zctrace")
+        if way != "none" and not module_loaded():
+            sh("insmod", self.module)
+        if way == "session":
+            self.holder = subprocess.Popen([ZCSTAT, "stat", "--", "sleep", "infinity"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                           start_new_session=True)
+            settle_kprobes()
+        time.sleep(SETTLE_S)
+
+    @staticmethod
+    def idle_check():
+        """What is hooked while the module idles: should be nothing."""
+        return {"kprobes": len(read(KPROBES).splitlines()),
+                "ftrace_functions": len(read(FTRACED).splitlines()),
+                "probes_attached": sum(st == "attached" for _, _, st in probe_status().values())}
+
+
+def settle_kprobes():
+    """Wait for the holder's session to have attached every probe it can,
+    then for the kprobe optimizer: until the kprobe list stops changing."""
+    while any(st == "detached" for _, _, st in probe_status().values()):
+        time.sleep(0.1)
+    prev = None
+    while True:
+        cur = read(KPROBES)
+        if cur == prev:
+            return
+        prev = cur
+        time.sleep(1)
+
+
+def mechanisms():
+    """How each of the module's probes is hooked in, while a session runs:
+    kprobes' [FTRACE] / [OPTIMIZED] markers, else int3; ftrace_ops by
+    enabled_functions; tracepoints as the module reports them."""
+    marks = {}
+    for line in read(KPROBES).splitlines():
+        f = line.split()
+        kind = {"k": "kprobe", "r": "kretprobe"}[f[1]]
+        how = "ftrace" if "[FTRACE]" in line else "jump (optimized)" if "[OPTIMIZED]" in line else "int3"
+        marks[f[2].split("+")[0]] = f"{kind}, {how}"
+    ftraced = {line.split()[0] for line in read(FTRACED).splitlines()}
+    out = {}
+    for name, (kind, _, _) in probe_status().items():
+        if name in marks:
+            out[name] = marks[name]
+        elif kind == "tracepoint":
+            out[name] = "tracepoint"
+        else:
+            out[name] = "ftrace_ops" if name in ftraced else "not attached"
+    return out
+
+
+def zcstat_run(args, way, mode, size, chunk):
+    cmd = [ZCSTAT, "run", "--mode", mode, "--size", str(size), "--chunk", str(chunk),
+           "--file", args.file, "--json"]
+    if way != "session":
+        cmd.append("--no-trace")
+    out, cpu = Proc(cmd).finish()
+    return {"cpu": cpu, "wall": json.loads(out)["seconds"]}
+
+
+class Peer:
+    """iperf3 over a veth pair between two namespaces, as zcstat makes it."""
+
+    def __init__(self):
+        sh("ip", "netns", "add", TX_NS)
+        sh("ip", "netns", "add", RX_NS)
+        sh("ip", "link", "add", "zcbench-a", "netns", TX_NS, "type", "veth",
+           "peer", "zcbench-b", "netns", RX_NS)
+        for ns, dev, addr in ((TX_NS, "zcbench-a", TX_ADDR), (RX_NS, "zcbench-b", RX_ADDR)):
+            sh("ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev)
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+
+    def run(self, flags, size, chunk):
+        server = Proc(["ip", "netns", "exec", RX_NS, "iperf3", "-s", "-1", "-B", RX_ADDR])
+        while ":5201 " not in sh("ip", "netns", "exec", RX_NS, "ss", "-Hltn"):
+            time.sleep(0.05)
+        # -i 0: no interval reports, which would be work zcstat does not do.
+        out, cpu = Proc(["ip", "netns", "exec", TX_NS, "iperf3", "-c", RX_ADDR, "-J", "-i", "0",
+                         "-n", str(size), "-l", str(chunk)] + flags).finish()
+        cpu += server.finish()[1]
+        end = json.loads(out)["end"]
+        if end["sum_sent"]["bytes"] < size:
+            sys.exit(f"bench: iperf3 sent {end['sum_sent']['bytes']} of {size} bytes")
+        # The receiver's rate: the sender's clock stops at its last write,
+        # a socket buffer short of the end (zcstat waits for its receiver).
+        got = end["sum_received"]
+        return {"cpu": cpu, "wall": got["seconds"] * size / got["bytes"]}
+
+    def close(self):
+        sh("ip", "netns", "del", TX_NS)
+        sh("ip", "netns", "del", RX_NS)
+
+
+def cost_of(cmd):
+    """CPU and wall seconds of running cmd."""
+    t0 = time.monotonic()
+    cpu = Proc(cmd).finish()[1]
+    return cpu, time.monotonic() - t0
+
+
+def measure(args):
+    """Every run, raw.  Each rep visits the ways in a rotated order, and
+    in each way first times a one-chunk run: what a run costs besides its
+    transfer, subtracted in summarize()."""
+    ways = Ways(args.module)
+    peer = Peer()
+    doc = {"runs": [], "idle_checks": [], "attach_detach": []}
+    configs = [(m, c) for c in args.chunks for m in MODES]
+    peers = dict(zip(PEERS, ([], ["-Z"], ["-F", args.file])))
+
+    def fixed(tool, way, rep, for_chunk, size, timed):
+        doc["runs"].append(dict(timed(), rep=rep, tool=tool, way=way, mode="fixed",
+                                chunk=for_chunk, size=size))
+
+    # Each transfer once, untimed: the first ones after boot run slower.
+    for mode, chunk in configs:
+        zcstat_run(args, "none", mode, args.size_of[chunk] // 4, chunk)
+    for rep in range(args.reps):
+        order = WAYS[rep % 3:] + WAYS[:rep % 3]
+        for way in order:
+            ways.enter(way)
+            if way == "idle":
+                doc["idle_checks"].append(dict(Ways.idle_check(), rep=rep))
+            if way == "session" and "probes_in_session" not in doc:
+                doc["probes_in_session"] = mechanisms()
+            zcstat_run(args, way, "sendfile", 4096, 4096)  # warms up after the switch
+            # zcstat's costs besides the transfer do not depend on the chunk.
+            fixed("zcstat", way, rep, "any", 4096,
+                  lambda: zcstat_run(args, way, "sendfile", 4096, 4096))
+            for mode, chunk in configs:
+                size = args.size_of[chunk]
+                before = hits() if way == "session" else None
+                r = zcstat_run(args, way, mode, size, chunk)
+                if before is not None:
+                    after = hits()
+                    r["hits"] = {p: after[p] - before[p] for p in after if after[p] > before[p]}
+                doc["runs"].append(dict(r, rep=rep, tool="zcstat", way=way, mode=mode,
+                                        chunk=chunk, size=size))
+            if way != "none":
+                continue
+            for tool, flags in peers.items():
+                for chunk in args.chunks:
+                    # iperf3 fills a chunk of random bytes before it starts.
+                    fixed(tool, way, rep, chunk, chunk, lambda: peer.run(flags, chunk, chunk))
+                    r = peer.run(flags, args.size_of[chunk], chunk)
+                    doc["runs"].append(dict(r, rep=rep, tool=tool, way=way, mode=tool,
+                                            chunk=chunk, size=args.size_of[chunk]))
+        # The first session's attach + detach: a session with none before
+        # it, less the same with the probes already held.
+        ways.enter("idle")
+        cold = cost_of([ZCSTAT, "stat", "--", "true"])
+        ways.enter("session")
+        warm = cost_of([ZCSTAT, "stat", "--", "true"])
+        doc["attach_detach"].append({"cpu": cold[0] - warm[0], "wall": cold[1] - warm[1]})
+        print(f"bench: rep {rep + 1} of {args.reps} done", file=sys.stderr, flush=True)
+    ways.release()
+    peer.close()
+    return doc
+
+
+def spread(xs):
+    """Median, min, max, and min-max and IQR as % of the median."""
+    med = statistics.median(xs)
+    q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [med] * 3
+    return {"median": med, "min": min(xs), "max": max(xs),
+            "range_pct": 100 * (max(xs) - min(xs)) / med, "iqr_pct": 100 * (q[2] - q[0]) / med}
+
+
+def summarize(runs, ns_per_unit):
+    """Per tool, way, mode and chunk: throughput from the transfer's CPU
+    time (the run's CPU less its rep's one-chunk run of the same tool and
+    way) and from the tool's own wall clock; the ratios to the same rep's
+    run without the module; the cost of each hit the session counted."""
+    fixed = {(r["tool"], r["way"], r["rep"], r["chunk"]): r["cpu"]
+             for r in runs if r["mode"] == "fixed"}
+    cells = {}
+    for r in runs:
+        if r["mode"] != "fixed":
+            key = (r["tool"], r["way"], r["rep"])
+            r["xfer_cpu"] = r["cpu"] - fixed.get(key + (r["chunk"],), fixed.get(key + ("any",)))
+            cells.setdefault((r["tool"], r["mode"], r["chunk"], r["way"]), {})[r["rep"]] = r
+
+    def order(key):
+        tool, mode, chunk, way = key
+        return (tool != "zcstat", chunk, MODES.index(mode) if mode in MODES else 0, tool,
+                WAYS.index(way))
+
+    table = []
+    for key in sorted(cells, key=order):
+        tool, mode, chunk, way = key
+        reps = cells[key]
+        size = next(iter(reps.values()))["size"]
+        row = {"tool": tool, "mode": mode, "chunk": chunk, "way": way, "size": size,
+               "cpu_mibps": spread([size / MIB / r["xfer_cpu"] for r in reps.values()]),
+               "wall_mibps": spread([size / MIB / r["wall"] for r in reps.values()])}
+        if way != "none":
+            # Paired by rep: runs made next to each other.
+            none = cells[(tool, mode, chunk, "none")]
+            row["cpu_ratio"] = spread([none[i]["xfer_cpu"] / r["xfer_cpu"] for i, r in reps.items()])
+            row["wall_ratio"] = spread([none[i]["wall"] / r["wall"] for i, r in reps.items()])
+        if way == "session":
+            idle = cells[(tool, mode, chunk, "idle")]
+            row["hits"] = statistics.median(sum(r["hits"].values()) for r in reps.values())
+            row["ns_per_hit"] = spread([1e9 * (r["xfer_cpu"] - idle[i]["xfer_cpu"]) /
+                                        sum(r["hits"].values()) for i, r in reps.items()])
+            if ns_per_unit:
+                row["insns_per_hit"] = row["ns_per_hit"]["median"] / ns_per_unit
+        table.append(row)
+    return table
+
+
+def print_table(table, f):
+    """Medians; ± is min-max as % of the median; ratios also with their IQR."""
+    per_hit = "insn/hit" if any("insns_per_hit" in r for r in table) else "ns/hit"
+    print(f"{'mode':<11} {'chunk':>5} {'way':<8} {'MiB/s cpu':>9} {'±%':>5}"
+          f" {'MiB/s wall':>10} {'±%':>5} {'/none cpu':>9} {'±%':>5} {'iqr%':>5}"
+          f" {'/none wall':>10} {'±%':>5} {per_hit:>8}", file=f)
+    for r in table:
+        line = (f"{r['mode']:<11} {size_name(r['chunk']):>5} {r['way']:<8}"
+                f" {r['cpu_mibps']['median']:9.1f} {r['cpu_mibps']['range_pct']:5.1f}"
+                f" {r['wall_mibps']['median']:10.1f} {r['wall_mibps']['range_pct']:5.1f}")
+        if "cpu_ratio" in r:
+            line += (f" {r['cpu_ratio']['median']:9.3f} {r['cpu_ratio']['range_pct']:5.1f}"
+                     f" {r['cpu_ratio']['iqr_pct']:5.1f}"
+                     f" {r['wall_ratio']['median']:10.3f} {r['wall_ratio']['range_pct']:5.1f}")
+        if "ns_per_hit" in r:
+            line += f" {r.get('insns_per_hit', r['ns_per_hit']['median']):8.0f}"
+        print(line, file=f)
+
+
+def write_dat(table, path):
+    """For tools/bench/plot.gp: a block per chunk size, a line per mode
+    (then the peers) with the median CPU-time throughput of each way."""
+    blocks = []
+    for chunk in sorted({r["chunk"] for r in table}):
+        lines = [f"# chunk {size_name(chunk)}: label none idle session, MiB/s"]
+        for mode in MODES + PEERS:
+            cell = {r["way"]: r["cpu_mibps"]["median"] for r in table
+                    if r["mode"] == mode and r["chunk"] == chunk}
+            lines.append(f'"{mode}" ' + " ".join(f"{cell[w]:.1f}" if w in cell else "-"
+                                                  for w in WAYS))
+        blocks.append("\n".join(lines))
+    with open(path, "w") as f:
+        f.write("\n\n\n".join(blocks) + "\n")
+
+
+def rounded(v):
+    """Floats to 5 significant digits: the rest is noise, and bytes."""
+    if isinstance(v, float):
+        return float(f"{v:.5g}")
+    if isinstance(v, dict):
+        return {k: rounded(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [rounded(x) for x in v]
+    return v
+
+
+def write_json(doc, f):
+    """One line per member, and per element of a list member."""
+    members = []
+    for k, v in doc.items():
+        if isinstance(v, list):
+            v = "[\n" + ",\n".join("  " + json.dumps(x) for x in v) + "\n ]"
+        else:
+            v = json.dumps(v)
+        members.append(f" {json.dumps(k)}: {v}")
+    f.write("{\n" + ",\n".join(members) + "\n}\n")
+
+
+def module_for(rel):
+    """make module's zctrace.ko if it is for this kernel, else make
+    modules' build/<release>/zctrace.ko."""
+    for ko in (os.path.join(REPO, "zctrace.ko"), os.path.join(REPO, "build", rel, "zctrace.ko")):
+        if os.path.exists(ko) and sh("modinfo", "-F", "vermagic", ko).split()[0] == rel:
+            return ko
+    sys.exit(f"bench: no zctrace.ko for {rel} (make modules)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--chunks", default="4K,64K,1M")
+    ap.add_argument("--sizes", default="16M,64M,64M", help="bytes per run, one per chunk")
+    ap.add_argument("--out", default=os.environ.get("ZC_OUT", "."))
+    args = ap.parse_args()
+    args.chunks = [parse_size(c) for c in args.chunks.split(",")]
+    args.size_of = dict(zip(args.chunks, (parse_size(s) for s in args.sizes.split(","))))
+    rel = os.uname().release
+    args.module = module_for(rel)
+    # On tmpfs: no disk in the timings, and zcstat cannot drop its cache.
+    args.file = "/tmp/zcbench.dat"
+    with open(args.file, "wb") as f:
+        block = bytes(range(256)) * 4096
+        for _ in range(max(args.size_of.values()) // len(block)):
+            f.write(block)
+    shift = os.environ.get("ZC_BENCH_ICOUNT_SHIFT")
+    ns_per_unit = 2 ** int(shift) if shift else None
+
+    t0 = time.monotonic()
+    doc = measure(args)
+    table = summarize(doc["runs"], ns_per_unit)
+    doc = {
+        "kernel": rel,
+        # Which build was measured: others may rebuild the tree meanwhile.
+        "commit": sh("git", "-C", REPO, "describe", "--always", "--dirty").strip(),
+        "module_srcversion": sh("modinfo", "-F", "srcversion", args.module).strip(),
+        "clock": f"icount shift={shift}: {ns_per_unit} ns per guest instruction"
+                 if shift else "host (TCG)",
+        "cpus": os.cpu_count(),
+        "reps": args.reps,
+        "guest_seconds": time.monotonic() - t0,
+        "attach_detach_cpu": spread([a["cpu"] for a in doc["attach_detach"]]),
+        "attach_detach_wall": spread([a["wall"] for a in doc["attach_detach"]]),
+        **doc,
+        "summary": table,
+    }
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        write_json(rounded(doc), f)
+    write_dat(table, os.path.join(args.out, "bench.dat"))
+    print_table(table, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
