@@ -61,6 +61,9 @@ check: modules zcstat selftests
 demo: module zcstat
 	tools/vm/demo
 
+bench: module zcstat
+	tools/bench/run
+
 install: module zcstat
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C tools/zcstat install
@@ -71,4 +74,4 @@ clean:
 	$(MAKE) -C tools/zcstat clean
 	$(MAKE) -C selftests/zctrace clean
 
-.PHONY: all module kmod modules zcstat selftests check demo install clean
+.PHONY: all module kmod modules zcstat selftests check demo bench install clean
