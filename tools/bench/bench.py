@@ -199,8 +199,9 @@ class Peer:
             sys.exit(f"bench: iperf3 sent {end['sum_sent']['bytes']} of {size} bytes")
         # The receiver's rate: the sender's clock stops at its last write,
         # a socket buffer short of the end (zcstat waits for its receiver).
+        # A one-chunk test may end before the receiver reports anything.
         got = end["sum_received"]
-        return {"cpu": cpu, "wall": got["seconds"] * size / got["bytes"]}
+        return {"cpu": cpu, "wall": got["seconds"] * size / got["bytes"] if got["bytes"] else None}
 
     def close(self):
         sh("ip", "netns", "del", TX_NS)
