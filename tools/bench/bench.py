@@ -419,7 +419,8 @@ def main():
     doc = {
         "kernel": rel,
         # Which build was measured: others may rebuild the tree meanwhile.
-        "commit": sh("git", "-C", REPO, "describe", "--always", "--dirty").strip(),
+        "commit": subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                                 capture_output=True, text=True).stdout.strip() or "unknown",
         "module_srcversion": sh("modinfo", "-F", "srcversion", args.module).strip(),
         "clock": f"icount shift={shift}: {ns_per_unit} ns per guest instruction"
                  if shift else "host (TCG)",
