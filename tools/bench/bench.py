@@ -5,7 +5,7 @@
 Times `zcstat run` for every mode and chunk three ways: zctrace not loaded,
 loaded with no session, and with a session on the sender, the ways
 interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
-of veth path.  Writes bench.json and bench.dat to --out and prints a table.
+of veth path.  Writes bench.json, bench.dat and bench.txt (the table) to --out.
 """
 
 import argparse
@@ -435,6 +435,8 @@ def main():
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         write_json(rounded(doc), f)
     write_dat(table, os.path.join(args.out, "bench.dat"))
+    with open(os.path.join(args.out, "bench.txt"), "w") as f:
+        print_table(table, f)
     print_table(table, sys.stdout)
 
 
