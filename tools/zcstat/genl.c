@@ -47,6 +47,7 @@ static const struct nla_policy probe_policy[ZCTRACE_PROBE_A_MAX + 1] = {
 	[ZCTRACE_PROBE_A_ERRNO] = { .type = NLA_U32 },
 	[ZCTRACE_PROBE_A_ATTACHED] = { .type = NLA_FLAG },
 	[ZCTRACE_PROBE_A_HITS] = { .type = NLA_U64 },
+	[ZCTRACE_PROBE_A_MISSED] = { .type = NLA_U64 },
 };
 
 int zgenl_open(struct zgenl *g)
@@ -222,6 +223,8 @@ static int parse_probe(struct nl_msg *msg, void *arg)
 	p.attached = pb[ZCTRACE_PROBE_A_ATTACHED];
 	if (pb[ZCTRACE_PROBE_A_HITS])
 		p.hits = nla_get_u64(pb[ZCTRACE_PROBE_A_HITS]);
+	if (pb[ZCTRACE_PROBE_A_MISSED])
+		p.missed = nla_get_u64(pb[ZCTRACE_PROBE_A_MISSED]);
 	return w->cb(&p, w->arg);
 }
 
@@ -320,6 +323,7 @@ const char *probe_kind_name(uint32_t kind)
 	case ZCTRACE_PROBE_KPROBE: return "kprobe";
 	case ZCTRACE_PROBE_KRETPROBE: return "kretprobe";
 	case ZCTRACE_PROBE_TRACEPOINT: return "tracepoint";
+	case ZCTRACE_PROBE_FTRACE: return "ftrace";
 	default: return "unknown";
 	}
 }

@@ -29,6 +29,7 @@ struct probe_info {
 	uint32_t kind, err;
 	bool attached;
 	uint64_t hits;
+	uint64_t missed;	/* hits the kprobe layer dropped */
 };
 
 /* 0, -ENOENT when the family is not registered (module not loaded), -errno. */

@@ -77,8 +77,11 @@ static void print_status(const struct session_list *sl, const struct probe_list 
 			snprintf(state, sizeof(state), "failed: %s", strerror(p->err));
 		else
 			snprintf(state, sizeof(state), "%s", p->attached ? "attached" : "detached");
-		printf("  %-28s %-10s %12" PRIu64 " hits  %s\n", p->name,
+		printf("  %-28s %-10s %12" PRIu64 " hits  %s", p->name,
 		       probe_kind_name(p->kind), p->hits, state);
+		if (p->missed)
+			printf(", %" PRIu64 " missed", p->missed);
+		putchar('\n');
 	}
 }
 
