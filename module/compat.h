@@ -8,20 +8,19 @@
 
 /* ZC_HAVE_* come from the header checks in Kbuild. */
 
+#include <linux/ftrace.h>
 #include <linux/preempt.h>
+#include <linux/ptrace.h>
 
-#ifndef ZC_HAVE_DO_TCP_SENDPAGES
 /*
- * 6.5 removed ->sendpage: sendfile and splice reach TCP through
- * splice_to_socket() -> tcp_sendmsg_locked(MSG_SPLICE_PAGES), which hands
- * the pipe's pages to skb_splice_from_iter(skb, iter, maxsize) by reference.
+ * A socket's ->splice_write, which sendfile and splice end in.  6.5 removed
+ * ->sendpage and with it generic_splice_sendpage(); splice_to_socket()
+ * took its place, with the same arguments.
  */
-#define ZC_PAGE_ATTACH_SYMBOL	"skb_splice_from_iter"
-#define ZC_PAGE_ATTACH_SK_ARG	(-1)	/* the socket is tracked by tcp_sendmsg_locked */
+#ifdef ZC_HAVE_GENERIC_SPLICE_SENDPAGE
+#define ZC_SPLICE_TO_SOCKET_SYMBOL	"generic_splice_sendpage"
 #else
-/* sendfile and splice call ->sendpage: do_tcp_sendpages(sk, page, ...). */
-#define ZC_PAGE_ATTACH_SYMBOL	"do_tcp_sendpages"
-#define ZC_PAGE_ATTACH_SK_ARG	0
+#define ZC_SPLICE_TO_SOCKET_SYMBOL	"splice_to_socket"
 #endif
 
 #ifdef ZC_HAVE_CSUM_AND_COPY_FROM_ITER
@@ -29,6 +28,14 @@
 #else
 /* 6.7 moved it to net/core as csum_and_copy_from_iter_full(), same arguments. */
 #define ZC_CSUM_COPY_FROM_ITER_SYMBOL	"csum_and_copy_from_iter_full"
+#endif
+
+/* Argument @n of a function an ftrace_ops without SAVE_REGS is called for. */
+#ifdef ZC_HAVE_FTRACE_REGS_GET_ARGUMENT
+#define zc_ftrace_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#else
+/* Before the accessors, x86's ftrace_regs was a pt_regs with the arguments. */
+#define zc_ftrace_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
 #endif
 
 /*

@@ -10,11 +10,17 @@
  *
  * Copies are attributed to the traced thread running on this CPU (see
  * zc_current_task()), transmit-side work to the session of skb->sk.
+ *
+ * What fires once per chunk or per page is entry-only (ftrace_ops, a
+ * tracepoint or an optimized kprobe): a return probe costs a trampoline
+ * and instance bookkeeping on every call.  The only one left fires once
+ * per pipe-full a socket takes, for the return value nothing else gives.
  */
 
 #include <linux/bio.h>
 #include <linux/ftrace.h>
 #include <linux/kprobes.h>
+#include <linux/net.h>
 #include <linux/netdevice.h>
 #include <linux/ptrace.h>
 #include <linux/skbuff.h>
@@ -46,16 +52,17 @@ struct zc_probe {
 		struct {
 			u8 site;
 			s8 sk_arg;	/* argument holding the socket, or -1 */
-		} frame;
+		} site;
 	};
+	void *addr;		/* a kprobe's address, once resolved */
 	unsigned int idx;	/* into zc_hits */
 	int err;
 	bool attached;
 };
 
-/* Saved by a kretprobe's entry for its return. */
-struct zc_frame {
-	u8 prev_site;
+/* Saved by the splice kretprobe's entry for its return. */
+struct zc_splice_frame {
+	u64 copied;		/* the thread's zc_task.copied at entry */
 };
 
 static const u8 zc_dir_bytes[] = {
@@ -121,6 +128,7 @@ static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 		dir = ZC_K2K;
 	else
 		dir = p->copy.to_iter ? ZC_K2U : ZC_U2K;
+	t->copied += bytes;
 	zc_account_copy(t->session, dir, t->site, bytes);
 	zc_hit(p);
 	return 0;
@@ -136,15 +144,10 @@ static void zc_skb_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 			       struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-	const struct sk_buff *skb;
+	const struct sk_buff *skb = (const struct sk_buff *)zc_ftrace_arg(fregs, 0);
+	int len = zc_ftrace_arg(fregs, 3);
 	struct zc_session *s;
-	int len;
 
-	if (!regs)
-		return;
-	skb = (const struct sk_buff *)zc_arg(regs, 0);
-	len = zc_arg(regs, 3);
 	if (len <= 0)
 		return;
 	s = zc_socket_session(skb->sk);
@@ -154,64 +157,65 @@ static void zc_skb_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 	zc_hit(p);
 }
 
-static struct zc_probe *zc_kretprobe_probe(struct kretprobe_instance *ri)
+/*
+ * Entry of a function whose copies belong to one site.  The site holds
+ * until the thread enters another one or its next system call (see
+ * zc_tp_sys_enter()): none of them returns to code that copies before
+ * the system call ends, and hooking their returns would cost a return
+ * trampoline per call.
+ */
+static void zc_site_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	return container_of(get_kretprobe(ri), struct zc_probe, krp);
+	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
+	struct zc_task *t = zc_current_task();
+
+	if (!t)
+		return;
+	if (p->site.sk_arg >= 0)
+		zc_socket_track(t, (struct sock *)zc_ftrace_arg(fregs, p->site.sk_arg));
+	t->site = p->site.site;
+	zc_hit(p);
 }
 
 /*
- * Entry of a function that sets the copy site of what it calls, and may
- * send on a socket.  Returning non-zero skips the return handler, so only
- * traced threads hold a kretprobe instance.
+ * A socket's ->splice_write(pipe, out, ppos, len, flags), for sendfile and
+ * splice.  What it returns went to the socket either by a CPU copy (when
+ * the route cannot gather, the socket copies what it is handed) or by page
+ * reference; the copies it made are counted by the copy probes, so the
+ * rest was attached by reference.  Returning non-zero from the entry
+ * skips the return handler, so only traced threads hold an instance.
  */
-static int zc_frame_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int zc_splice_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct zc_probe *p = zc_kretprobe_probe(ri);
-	struct zc_frame *f = (struct zc_frame *)ri->data;
+	struct zc_splice_frame *f = (struct zc_splice_frame *)ri->data;
 	struct zc_task *t = zc_current_task();
+	struct socket *sock;
 
 	if (!t)
 		return 1;
-	if (p->frame.sk_arg >= 0)
-		zc_socket_track(t->session, (struct sock *)zc_arg(regs, p->frame.sk_arg));
-	f->prev_site = t->site;
-	t->site = p->frame.site;
-	zc_hit(p);
+	sock = sock_from_file((struct file *)zc_arg(regs, 1));
+	if (sock && sock->sk)
+		zc_socket_track(t, sock->sk);
+	f->copied = t->copied;
 	return 0;
 }
 
-static int zc_frame_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int zc_splice_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
+	const struct zc_splice_frame *f = (const struct zc_splice_frame *)ri->data;
 	struct zc_task *t = zc_current_task();
+	long sent = regs_return_value(regs);
+	u64 copied;
 
-	if (t)
-		t->site = ((struct zc_frame *)ri->data)->prev_site;
-	return 0;
-}
-
-/* The function that attaches page-cache pages to an skb by reference. */
-static int zc_page_attach_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct zc_task *t = zc_current_task();
-
-	if (!t)
-		return 1;
-	if (ZC_PAGE_ATTACH_SK_ARG >= 0)
-		zc_socket_track(t->session,
-				(struct sock *)zc_arg(regs, ZC_PAGE_ATTACH_SK_ARG));
-	return 0;
-}
-
-static int zc_page_attach_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	long attached = regs_return_value(regs);
-	struct zc_task *t = zc_current_task();
-
-	if (!t || attached <= 0)
+	if (!t || sent <= 0)
 		return 0;
-	zc_count(t->session, ZCTRACE_CTR_PAGE_REF_BYTES, attached);
-	trace_page_attach(t->session->id, attached);
-	zc_hit(zc_kretprobe_probe(ri));
+	copied = t->copied - f->copied;
+	if (copied >= sent)
+		return 0;
+	zc_count(t->session, ZCTRACE_CTR_PAGE_REF_BYTES, sent - copied);
+	trace_page_attach(t->session->id, sent - copied);
+	zc_hit(container_of(get_kretprobe(ri), struct zc_probe, krp));
 	return 0;
 }
 
@@ -244,6 +248,7 @@ static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
 
 	if (!t)
 		return;
+	t->site = ZC_SITE_OTHER;
 	zc_count(t->session, ZCTRACE_CTR_SYSCALLS, 1);
 	zc_hit(data);
 }
@@ -293,24 +298,16 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 
 #define ZC_COPY_KPROBE(sym, to, bytes_n, iter_n)			\
 	{ .name = sym, .kind = ZCTRACE_PROBE_KPROBE,			\
-	  .krp.kp = { .symbol_name = sym, .pre_handler = zc_copy_pre },	\
+	  .krp.kp.pre_handler = zc_copy_pre,				\
 	  .copy = { .to_iter = to, .bytes_arg = bytes_n, .iter_arg = iter_n } }
 
-#define ZC_SKB_COPY_FTRACE(sym)						\
+#define ZC_FTRACE(sym, handler, ...)					\
 	{ .name = sym, .kind = ZCTRACE_PROBE_FTRACE,			\
-	  .ops = { .func = zc_skb_copy_ftrace,				\
-		   .flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION } }
-
-#define ZC_KRETPROBE(sym, enter, leave, ...)				\
-	{ .name = sym, .kind = ZCTRACE_PROBE_KRETPROBE,			\
-	  .krp = { .kp.symbol_name = sym, .entry_handler = enter,	\
-		   .handler = leave, .data_size = sizeof(struct zc_frame), \
-		   .maxactive = 128 },					\
+	  .ops = { .func = handler, .flags = FTRACE_OPS_FL_RECURSION },	\
 	  __VA_ARGS__ }
 
-#define ZC_SITE_KRETPROBE(sym, where, sk_n)				\
-	ZC_KRETPROBE(sym, zc_frame_enter, zc_frame_leave,		\
-		     .frame = { .site = where, .sk_arg = sk_n })
+#define ZC_SITE_FTRACE(sym, where, sk_n)				\
+	ZC_FTRACE(sym, zc_site_ftrace, .site = { .site = where, .sk_arg = sk_n })
 
 static struct zc_probe zc_probes[] = {
 	/* Required: they publish and retire the traced threads. */
@@ -318,8 +315,9 @@ static struct zc_probe zc_probes[] = {
 	ZC_TRACEPOINT("sched_process_fork", zc_tp_fork, true),
 	ZC_TRACEPOINT("sched_process_exec", zc_tp_exec, true),
 	ZC_TRACEPOINT("sched_process_exit", zc_tp_exit, true),
+	/* Required: it ends the copy site of the previous system call. */
+	ZC_TRACEPOINT("sys_enter", zc_tp_sys_enter, true),
 
-	ZC_TRACEPOINT("sys_enter", zc_tp_sys_enter, false),
 	ZC_TRACEPOINT("block_bio_queue", zc_tp_bio_queue, false),
 	ZC_TRACEPOINT("net_dev_start_xmit", zc_tp_xmit, false),
 
@@ -333,16 +331,17 @@ static struct zc_probe zc_probes[] = {
 	ZC_COPY_KPROBE(ZC_CSUM_COPY_FROM_ITER_SYMBOL, false, 1, 3),
 	ZC_COPY_KPROBE("csum_and_copy_to_iter", true, 1, 3),
 
-	ZC_SKB_COPY_FTRACE("skb_copy_bits"),
-	ZC_SKB_COPY_FTRACE("skb_copy_and_csum_bits"),
+	ZC_FTRACE("skb_copy_bits", zc_skb_copy_ftrace),
+	ZC_FTRACE("skb_copy_and_csum_bits", zc_skb_copy_ftrace),
 
-	ZC_SITE_KRETPROBE("tcp_sendmsg_locked", ZC_SITE_SOCK_SEND, 0),
-	ZC_SITE_KRETPROBE("filemap_read", ZC_SITE_FILE_READ, -1),
-	ZC_SITE_KRETPROBE("pipe_read", ZC_SITE_PIPE, -1),
-	ZC_SITE_KRETPROBE("pipe_write", ZC_SITE_PIPE, -1),
+	ZC_SITE_FTRACE("tcp_sendmsg_locked", ZC_SITE_SOCK_SEND, 0),
+	ZC_SITE_FTRACE("filemap_read", ZC_SITE_FILE_READ, -1),
+	ZC_SITE_FTRACE("pipe_read", ZC_SITE_PIPE, -1),
+	ZC_SITE_FTRACE("pipe_write", ZC_SITE_PIPE, -1),
 
-	ZC_KRETPROBE(ZC_PAGE_ATTACH_SYMBOL, zc_page_attach_enter,
-		     zc_page_attach_leave),
+	{ .name = ZC_SPLICE_TO_SOCKET_SYMBOL, .kind = ZCTRACE_PROBE_KRETPROBE,
+	  .krp = { .entry_handler = zc_splice_enter, .handler = zc_splice_leave,
+		   .data_size = sizeof(struct zc_splice_frame), .maxactive = 128 } },
 };
 
 static int zc_ftrace_attach(struct zc_probe *p)
@@ -359,6 +358,27 @@ static int zc_ftrace_attach(struct zc_probe *p)
 	return ret ?: register_ftrace_function(&p->ops);
 }
 
+/*
+ * Resolving a symbol_name walks kallsyms, which dominates an attach: do it
+ * at the first one and hand register_kprobe() the address afterwards.
+ */
+static int zc_kprobe_attach(struct zc_probe *p)
+{
+	struct kprobe *kp = &p->krp.kp;
+	int ret;
+
+	kp->addr = p->addr;
+	kp->symbol_name = p->addr ? NULL : p->name;
+	kp->flags = 0;
+	if (p->kind == ZCTRACE_PROBE_KPROBE)
+		ret = register_kprobe(kp);
+	else
+		ret = register_kretprobe(&p->krp);
+	if (!ret)
+		p->addr = kp->addr;
+	return ret;
+}
+
 static int zc_probe_attach(struct zc_probe *p)
 {
 	switch (p->kind) {
@@ -368,15 +388,8 @@ static int zc_probe_attach(struct zc_probe *p)
 		if (!p->tp.tp)
 			return -ENOENT;
 		return tracepoint_probe_register(p->tp.tp, p->tp.func, p);
-	case ZCTRACE_PROBE_KPROBE:
-		/* register_kprobe() resolves symbol_name into addr each time. */
-		p->krp.kp.addr = NULL;
-		p->krp.kp.flags = 0;
-		return register_kprobe(&p->krp.kp);
 	default:
-		p->krp.kp.addr = NULL;
-		p->krp.kp.flags = 0;
-		return register_kretprobe(&p->krp);
+		return zc_kprobe_attach(p);
 	}
 }
 

@@ -36,13 +36,25 @@ static const struct rhashtable_params zc_sock_params = {
 static struct rhashtable zc_socks;
 static DEFINE_SPINLOCK(zc_socks_lock);
 
-/* Called from probes in the sending thread's context. */
-void zc_socket_track(struct zc_session *s, struct sock *sk)
+/*
+ * Called from probes in the sending thread's context, on every send: the
+ * thread's last socket is remembered, so a stream costs one comparison.
+ * Only a socket the table holds for this session is remembered; the
+ * table's reference keeps its address from being reused meanwhile.
+ */
+void zc_socket_track(struct zc_task *t, struct sock *sk)
 {
+	struct zc_session *s = t->session;
 	struct zc_sock *zs;
 
-	if (rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params))
+	if (sk == t->sk)
 		return;
+	zs = rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
+	if (zs) {
+		if (zs->session == s)
+			t->sk = sk;
+		return;
+	}
 
 	zs = kmalloc(sizeof(*zs), GFP_ATOMIC);
 	if (!zs)
@@ -61,6 +73,7 @@ void zc_socket_track(struct zc_session *s, struct sock *sk)
 	list_add(&zs->session_node, &s->socks);
 	s->nr_socks++;
 	spin_unlock(&zc_socks_lock);
+	t->sk = sk;
 }
 
 /* The session that sent on @sk; called under RCU from any context. */

@@ -72,7 +72,10 @@ struct zc_task {
 	struct task_struct *task;	/* valid while on session->tasks */
 	struct list_head node;
 	struct rcu_head rcu;
-	u8 site;			/* written only by the task itself */
+	/* Written only by the thread itself, from the probes. */
+	u8 site;
+	u64 copied;			/* bytes of every copy it made */
+	const struct sock *sk;		/* last socket it sent on, tracked */
 	unsigned long minflt0, majflt0, csw0;
 };
 
@@ -113,7 +116,7 @@ void zc_task_exit(struct task_struct *task);
 /* sockets.c */
 int zc_sockets_init(void);
 void zc_sockets_uninit(void);
-void zc_socket_track(struct zc_session *s, struct sock *sk);
+void zc_socket_track(struct zc_task *t, struct sock *sk);
 struct zc_session *zc_socket_session(const struct sock *sk);
 void zc_sockets_release(struct zc_session *s);
 
