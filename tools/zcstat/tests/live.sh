@@ -71,16 +71,20 @@ fi
 # 3. stat around a command that sends a file counts what run counts for the
 #    same transfer.  With --follow it also sees that command make the file
 #    and receive it, so compare what only the sending side does: the bytes
-#    attached by page reference and carried in fragments.
+#    attached by page reference, exactly, and those carried in fragments,
+#    which a retransmitted segment (a stalled vCPU can fire the RTO) carries
+#    again.
 "$Z" run --mode sendfile --size 4M --json >"$work/run.json" 2>/dev/null
 "$Z" stat --follow --json -- sh -c "exec '$Z' run --no-trace --mode sendfile --size 4M >/dev/null 2>&1" \
 	>"$work/stat.json"
 if python3 - "$work/run.json" "$work/stat.json" <<'PY'
 import json, sys
 run, stat = (json.load(open(f))["gather"] for f in sys.argv[1:3])
-bad = [k for k in ("page_ref_bytes", "frag_bytes") if run[k] != stat[k] or run[k] != 4 << 20]
+sent = 4 << 20
+bad = [k for k in ("page_ref_bytes",) if run[k] != sent or stat[k] != sent]
+bad += [k for k in ("frag_bytes",) if run[k] < sent or stat[k] < sent]
 for k in bad:
-    print(f"# {k}: run {run[k]}, stat {stat[k]}, sent {4 << 20}")
+    print(f"# {k}: run {run[k]}, stat {stat[k]}, sent {sent}")
 sys.exit(1 if bad else 0)
 PY
 then
