@@ -55,6 +55,7 @@ struct zc_probe {
 		} site;
 	};
 	void *addr;		/* a kprobe's address, once resolved */
+	bool filtered;		/* an ftrace_ops' filter, once set */
 	unsigned int idx;	/* into zc_hits */
 	int err;
 	bool attached;
@@ -344,18 +345,28 @@ static struct zc_probe zc_probes[] = {
 		   .data_size = sizeof(struct zc_splice_frame), .maxactive = 128 } },
 };
 
+/*
+ * The filter is set at the first attach and stays until unload: matching
+ * a name symbolizes every ftrace record, and 6.1 cannot reuse an ops
+ * whose filter was freed.
+ */
 static int zc_ftrace_attach(struct zc_probe *p)
 {
-	/* ftrace_set_filter() may edit the pattern it is given. */
-	char *pattern = kstrdup(p->name, GFP_KERNEL);
+	char *pattern;
 	int ret;
 
-	if (!pattern)
-		return -ENOMEM;
-	ret = ftrace_set_filter(&p->ops, pattern, strlen(pattern), 1);
-	kfree(pattern);
-	/* The filter stays until unload: 6.1 cannot reuse ops after freeing it. */
-	return ret ?: register_ftrace_function(&p->ops);
+	if (!p->filtered) {
+		/* ftrace_set_filter() may edit the pattern it is given. */
+		pattern = kstrdup(p->name, GFP_KERNEL);
+		if (!pattern)
+			return -ENOMEM;
+		ret = ftrace_set_filter(&p->ops, pattern, strlen(pattern), 1);
+		kfree(pattern);
+		if (ret)
+			return ret;
+		p->filtered = true;
+	}
+	return register_ftrace_function(&p->ops);
 }
 
 /*
