@@ -23,8 +23,9 @@ void report_print(const struct xfer_result *r)
 	       r->sg ? "on" : "off", kernel_release());
 	printf("  file %s, page cache %s\n", r->file,
 	       !r->cached_pages ? "dropped" : "not dropped");
-	printf("  received %" PRIu64 " B in %.2f s (%s/s)\n", r->received, r->seconds,
-	       fmt_bytes(a, r->seconds > 0 ? r->bytes / r->seconds : 0));
+	printf("  received %" PRIu64 " B in %.2f s (%s/s), %" PRIu64 " B sent again by TCP\n",
+	       r->received, r->seconds, fmt_bytes(a, r->seconds > 0 ? r->bytes / r->seconds : 0),
+	       r->retrans_bytes);
 	counters_print(&r->ctr);
 	printf("CPU copies: %.2f x N (N = %" PRIu64 " B)\n", report_cpu_copies(r), r->bytes);
 }
@@ -36,6 +37,7 @@ void report_json(struct json *j, const struct xfer_result *r)
 	json_u64(j, "chunk", r->chunk);
 	json_u64(j, "chunks", r->chunks);
 	json_u64(j, "received", r->received);
+	json_u64(j, "retrans_bytes", r->retrans_bytes);
 	json_str(j, "file", r->file);
 	json_bool(j, "page_cache_dropped", !r->cached_pages);
 	json_u64(j, "cached_pages", r->cached_pages);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/tcp.h>
 
 #include "transfer.h"
 #include "zcdev.h"
@@ -454,6 +455,21 @@ static int prepare(struct xfer *x, enum xfer_mode mode)
 }
 
 /*
+ * Bytes TCP sent again: each went through the device, and without SG
+ * through GSO's copy, once more.  Read after STOP, as the reply is a copy.
+ */
+static int retransmitted(int sock, uint64_t *bytes)
+{
+	struct tcp_info ti = { 0 };
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -errno;
+	*bytes = ti.tcpi_bytes_retrans;
+	return 0;
+}
+
+/*
  * The traced window: START, the mode's loop, shutdown, waiting for the
  * receiver's count, STOP.  The count is read after STOP: reading it is a
  * copy that is not the transfer's.  The clock is read outside too, as
@@ -486,6 +502,8 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 	if (zcfd >= 0)
 		stop_err = zcdev_stop(zcfd, id, &r->ctr);
 	r->seconds = now_seconds() - t0;
+	if (!err)
+		err = retransmitted(x->sock, &r->retrans_bytes);
 	r->syscalls_issued = x->sys;
 	if (!err)
 		err = read_full(rc->report, &r->received, sizeof(r->received));

@@ -53,6 +53,7 @@ struct xfer_result {
 	uint64_t file_pages, cached_pages;	/* page cache before the transfer */
 	uint64_t syscalls_issued;		/* by us while the session ran */
 	uint64_t syscalls_loop;			/* of which by the mode's loop */
+	uint64_t retrans_bytes;			/* TCP_INFO tcpi_bytes_retrans */
 	bool sg;
 	const char *file, *iface, *driver;
 	double seconds;

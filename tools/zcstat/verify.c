@@ -37,7 +37,7 @@ static const struct doc_row *const doc_of[NR_MODES][2] = {
 };
 
 enum quantity { Q_U2K, Q_K2U, Q_CPU, Q_SEGMENT, Q_PAGE_REF, Q_TX, Q_DISK, Q_SYSCALLS };
-enum relation { EQ_N, AT_LEAST_N, ZERO, UNDER_1PCT_N, EQ_ISSUED };
+enum relation { EQ_N, EQ_N_RETRANS, AT_LEAST_N, ZERO, UNDER_1PCT_N, EQ_ISSUED };
 
 #define M(m) (1u << (m))
 #define ALL_MODES (M(NR_MODES) - 1)
@@ -65,8 +65,8 @@ static const struct expectation {
 	  "with SG the payload pages are attached, not copied" },
 	{ ZERO_COPY, SG_ANY, false, Q_PAGE_REF, EQ_N,
 	  "every page-cache byte is attached to an skb by reference" },
-	{ ZERO_COPY, SG_OFF, false, Q_SEGMENT, AT_LEAST_N,
-	  "without SG, GSO copies every segment out of the frags" },
+	{ ALL_MODES, SG_OFF, false, Q_SEGMENT, EQ_N_RETRANS,
+	  "without SG, GSO copies every segment out of the frags, each time it is sent" },
 	{ ALL_MODES, SG_ANY, false, Q_TX, AT_LEAST_N,
 	  "every byte goes out through the sender's device" },
 	{ ALL_MODES, SG_ANY, true, Q_DISK, AT_LEAST_N,
@@ -82,7 +82,7 @@ static const char *const quantity_names[] = {
 };
 
 static const char *const relation_names[] = {
-	[EQ_N] = "== N", [AT_LEAST_N] = ">= N", [ZERO] = "== 0",
+	[EQ_N] = "== N", [EQ_N_RETRANS] = "== N + retransmitted", [AT_LEAST_N] = ">= N", [ZERO] = "== 0",
 	[UNDER_1PCT_N] = "< N/100", [EQ_ISSUED] = "== issued",
 };
 
@@ -107,6 +107,7 @@ static bool holds(const struct xfer_result *r, enum relation rel, uint64_t x)
 {
 	switch (rel) {
 	case EQ_N: return x == r->bytes;
+	case EQ_N_RETRANS: return x == r->bytes + r->retrans_bytes;
 	case AT_LEAST_N: return x >= r->bytes;
 	case ZERO: return !x;
 	case UNDER_1PCT_N: return x < r->bytes / 100;
@@ -164,19 +165,26 @@ static void cpu_reason(const struct xfer_result *r, struct cell *c)
 	uint64_t seg = v[ZCTRACE_CTR_SITE_SEGMENT_BYTES];
 	size_t n;
 
-	if (!r->sg && seg && round2(c->measured - per_n(r, seg)) == c->expected) {
-		snprintf(c->reason, sizeof(c->reason),
-			 "SG off: +%.2f copy in GSO segmentation (k2k segment bytes = %" PRIu64 ")",
-			 per_n(r, seg), seg);
+	if (!counters_cpu_copy_bytes(&r->ctr)) {
+		snprintf(c->reason, sizeof(c->reason), "no CPU copy counted");
 		return;
 	}
-	n = snprintf(c->reason, sizeof(c->reason), "copies per byte by site:");
-	for (size_t i = 0; i < ARRAY_SIZE(sites) && n < sizeof(c->reason); i++)
-		if (v[sites[i].id])
-			n += snprintf(c->reason + n, sizeof(c->reason) - n, " %s %.2f",
-				      sites[i].name, per_n(r, v[sites[i].id]));
-	if (!counters_cpu_copy_bytes(&r->ctr))
-		snprintf(c->reason, sizeof(c->reason), "no CPU copy counted");
+	if (!r->sg && seg && round2(c->measured - per_n(r, seg)) == c->expected) {
+		n = snprintf(c->reason, sizeof(c->reason),
+			     "SG off: +%.2f copy in GSO segmentation (k2k segment bytes = %" PRIu64 ")",
+			     per_n(r, seg), seg);
+	} else {
+		n = snprintf(c->reason, sizeof(c->reason), "copies per byte by site:");
+		for (size_t i = 0; i < ARRAY_SIZE(sites) && n < sizeof(c->reason); i++)
+			if (v[sites[i].id])
+				n += snprintf(c->reason + n, sizeof(c->reason) - n, " %s %.2f",
+					      sites[i].name, per_n(r, v[sites[i].id]));
+	}
+	/* Without SG, each segment sent again is segmented, so copied, again. */
+	if (!r->sg && r->retrans_bytes && n < sizeof(c->reason))
+		snprintf(c->reason + n, sizeof(c->reason) - n,
+			 "; %.2f of it for bytes TCP sent again (retransmitted = %" PRIu64 ")",
+			 per_n(r, r->retrans_bytes), r->retrans_bytes);
 }
 
 static void dma_reason(const struct xfer_result *r, struct cell *c)
@@ -299,8 +307,9 @@ static unsigned int print_contradictions(const struct verdict *vds, size_t n)
 			if (!applies(e, r) || holds(r, e->rel, x))
 				continue;
 			printf("CONTRADICTION %s: %s = %" PRIu64 ", expected %s (N = %" PRIu64
-			       ", issued = %" PRIu64 "): %s\n", run_name(r, name, sizeof(name)),
-			       quantity_names[e->q], x, relation_names[e->rel], r->bytes,
+			       ", retransmitted = %" PRIu64 ", issued = %" PRIu64 "): %s\n",
+			       run_name(r, name, sizeof(name)), quantity_names[e->q], x,
+			       relation_names[e->rel], r->bytes, r->retrans_bytes,
 			       r->syscalls_issued, e->why);
 			failed++;
 		}
