@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/tcp.h>
 #include <linux/zctrace.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -278,6 +279,8 @@ TEST_F(xfer, counts)
 	int pipefd[2], syscalls = 0, n;
 	char *buf = malloc(CHUNK), *map = NULL;
 	__u64 copied, payload = FILE_SIZE;
+	struct tcp_info ti = { 0 };
+	socklen_t len = sizeof(ti);
 	off_t off = 0;
 	unsigned int i;
 
@@ -305,15 +308,16 @@ TEST_F(xfer, counts)
 	read_counters(_metadata, self->zc, ZCTRACE_IOC_STOP, st.id, v);
 	ASSERT_EQ(sizeof(received), read(self->result_pipe, &received, sizeof(received)));
 	ASSERT_EQ(payload, received);
+	ASSERT_EQ(0, getsockopt(self->sock, IPPROTO_TCP, TCP_INFO, &ti, &len));
 
 	copied = v[ZCTRACE_CTR_COPY_U2K_BYTES] + v[ZCTRACE_CTR_COPY_K2U_BYTES];
-	TH_LOG("u2k %llu k2u %llu k2k %llu (segment %llu) page_ref %llu disk %llu nic %llu soft %llu skbs %llu descs %llu syscalls %llu",
+	TH_LOG("u2k %llu k2u %llu k2k %llu (segment %llu) page_ref %llu disk %llu nic %llu soft %llu skbs %llu descs %llu syscalls %llu retrans %llu",
 	       v[ZCTRACE_CTR_COPY_U2K_BYTES], v[ZCTRACE_CTR_COPY_K2U_BYTES],
 	       v[ZCTRACE_CTR_COPY_K2K_BYTES], v[ZCTRACE_CTR_SITE_SEGMENT_BYTES],
 	       v[ZCTRACE_CTR_PAGE_REF_BYTES], v[ZCTRACE_CTR_DISK_READ_BYTES],
 	       v[ZCTRACE_CTR_NIC_TX_BYTES], v[ZCTRACE_CTR_SOFT_TX_BYTES],
 	       v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS],
-	       v[ZCTRACE_CTR_SYSCALLS]);
+	       v[ZCTRACE_CTR_SYSCALLS], (unsigned long long)ti.tcpi_bytes_retrans);
 
 	EXPECT_EQ(syscalls, v[ZCTRACE_CTR_SYSCALLS]);
 
@@ -346,9 +350,12 @@ TEST_F(xfer, counts)
 	} else if (variant->sg) {
 		/* e1000e pulls 4 bytes of a TSO skb's frags into its head (82571 erratum). */
 		EXPECT_GE(4 * v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_COPY_K2K_BYTES]);
-	} else if (variant->mode == SENDFILE || variant->mode == SPLICE) {
-		/* TCP keeps building paged skbs; GSO copies them into linear ones. */
-		EXPECT_LE(payload, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
+	} else {
+		/*
+		 * TCP builds paged skbs in every mode; GSO copies them into
+		 * linear ones, and again for each byte TCP sends again.
+		 */
+		EXPECT_EQ(payload + ti.tcpi_bytes_retrans, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
 	}
 	if (variant->sg) {
 		EXPECT_LT(v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS]);
