@@ -40,6 +40,15 @@ static unsigned int zc_nr_sessions;
 static DEFINE_SPINLOCK(zc_tasks_lock);
 static DEFINE_XARRAY(zc_tasks);
 
+static struct zc_hint zc_tasks_hint;	/* of zc_tasks' tids, under zc_tasks_lock */
+
+static struct zc_task *zc_task_lookup(pid_t pid)
+{
+	if (!zc_hint_may_hold(&zc_tasks_hint, pid))
+		return NULL;
+	return xa_load(&zc_tasks, pid);
+}
+
 static unsigned long zc_task_csw(const struct task_struct *task)
 {
 	return READ_ONCE(task->nvcsw) + READ_ONCE(task->nivcsw);
@@ -70,6 +79,7 @@ static int zc_task_add(struct zc_session *s, struct task_struct *task)
 		kfree(t);
 		return ret;
 	}
+	zc_hint_add(&zc_tasks_hint, task->pid, 1);
 	list_add(&t->node, &s->tasks);
 	s->nr_tasks++;
 	return 0;
@@ -92,17 +102,18 @@ static void zc_task_forget(struct zc_task *t)
 static void zc_task_unhash(struct zc_task *t)
 {
 	xa_erase(&zc_tasks, t->task->pid);
+	zc_hint_add(&zc_tasks_hint, t->task->pid, -1);
 	zc_task_forget(t);
 }
 
 void zc_task_switch(struct task_struct *next)
 {
-	this_cpu_write(zc_cpu_task, xa_load(&zc_tasks, next->pid));
+	this_cpu_write(zc_cpu_task, zc_task_lookup(next->pid));
 }
 
 void zc_task_fork(struct task_struct *parent, struct task_struct *child)
 {
-	struct zc_task *pt = xa_load(&zc_tasks, parent->pid);
+	struct zc_task *pt = zc_task_lookup(parent->pid);
 	struct zc_session *s;
 
 	if (!pt || !(pt->session->flags & ZCTRACE_START_FOLLOW))
@@ -143,12 +154,18 @@ void zc_task_exec(struct task_struct *task, pid_t old_pid)
 		return;
 	spin_lock(&zc_tasks_lock);
 	t = xa_erase(&zc_tasks, old_pid);
-	if (t && xa_insert(&zc_tasks, task->pid, t, GFP_ATOMIC)) {
-		/* Out of memory: stop following it rather than lose track of it. */
-		zc_task_forget(t);
-		this_cpu_write(zc_cpu_task, NULL);
-		kfree_rcu(t, rcu);
+	if (!t)
+		goto out;
+	zc_hint_add(&zc_tasks_hint, old_pid, -1);
+	if (!xa_insert(&zc_tasks, task->pid, t, GFP_ATOMIC)) {
+		zc_hint_add(&zc_tasks_hint, task->pid, 1);
+		goto out;
 	}
+	/* Out of memory: stop following it rather than lose track of it. */
+	zc_task_forget(t);
+	this_cpu_write(zc_cpu_task, NULL);
+	kfree_rcu(t, rcu);
+out:
 	spin_unlock(&zc_tasks_lock);
 }
 
@@ -254,7 +271,7 @@ static void zc_sessions_retire(struct list_head *list)
 /* Threads running while they were hashed count from now, not from their next switch. */
 static void zc_publish_running(void *unused)
 {
-	this_cpu_write(zc_cpu_task, xa_load(&zc_tasks, current->pid));
+	this_cpu_write(zc_cpu_task, zc_task_lookup(current->pid));
 }
 
 /* Trace @task, and with ZCTRACE_START_FOLLOW its other threads. */

@@ -36,6 +36,15 @@ static const struct rhashtable_params zc_sock_params = {
 static struct rhashtable zc_socks;
 static DEFINE_SPINLOCK(zc_socks_lock);
 
+static struct zc_hint zc_socks_hint;	/* of zc_socks' keys, under zc_socks_lock */
+
+static struct zc_sock *zc_sock_lookup(const struct sock *sk)
+{
+	if (!zc_hint_may_hold(&zc_socks_hint, (unsigned long)sk))
+		return NULL;
+	return rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
+}
+
 /*
  * Called from probes in the sending thread's context, on every send: the
  * thread's last socket is remembered, so a stream costs one comparison.
@@ -49,7 +58,7 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 
 	if (sk == t->sk)
 		return;
-	zs = rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
+	zs = zc_sock_lookup(sk);
 	if (zs) {
 		if (zs->session == s)
 			t->sk = sk;
@@ -69,6 +78,7 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 		kfree(zs);
 		return;
 	}
+	zc_hint_add(&zc_socks_hint, (unsigned long)sk, 1);
 	sock_hold(sk);
 	list_add(&zs->session_node, &s->socks);
 	s->nr_socks++;
@@ -83,7 +93,7 @@ struct zc_session *zc_socket_session(const struct sock *sk)
 
 	if (!sk)
 		return NULL;
-	zs = rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
+	zs = zc_sock_lookup(sk);
 	return zs ? zs->session : NULL;
 }
 
@@ -97,6 +107,7 @@ void zc_sockets_release(struct zc_session *s)
 	s->socks_closed = true;
 	list_for_each_entry_safe(zs, tmp, &s->socks, session_node) {
 		rhashtable_remove_fast(&zc_socks, &zs->node, zc_sock_params);
+		zc_hint_add(&zc_socks_hint, (unsigned long)zs->sk, -1);
 		list_move(&zs->session_node, &dead);
 	}
 	s->nr_socks = 0;

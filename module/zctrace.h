@@ -2,6 +2,7 @@
 #ifndef _ZCTRACE_H
 #define _ZCTRACE_H
 
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/pid.h>
@@ -80,6 +81,30 @@ struct zc_task {
 };
 
 DECLARE_PER_CPU(struct zc_task *, zc_cpu_task);
+
+/*
+ * How many keys a table holds per hash slot, kept beside it under the
+ * table's lock.  The tables are asked on every context switch and every
+ * transmitted packet of the machine, nearly always about what they do not
+ * hold: an empty slot says so with one load, before any hashing or walk.
+ */
+#define ZC_HINT_BITS 8
+struct zc_hint {
+	unsigned int slot[1 << ZC_HINT_BITS];
+};
+
+static inline bool zc_hint_may_hold(const struct zc_hint *h, unsigned long key)
+{
+	return READ_ONCE(h->slot[hash_long(key, ZC_HINT_BITS)]);
+}
+
+/* Called with the table's lock held. */
+static inline void zc_hint_add(struct zc_hint *h, unsigned long key, int delta)
+{
+	unsigned int *slot = &h->slot[hash_long(key, ZC_HINT_BITS)];
+
+	WRITE_ONCE(*slot, *slot + delta);
+}
 
 /* The traced task running on this CPU, if the probe interrupted it, not an IRQ. */
 static inline struct zc_task *zc_current_task(void)
