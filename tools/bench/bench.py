@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The guest side of `make bench` (tools/bench/run boots the guest).
 
-Times `zcstat run` for every mode and chunk three ways: zctrace not loaded,
-loaded with no session, and with a session on the sender, the ways
-interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
+Times `zcstat run` for every mode and chunk four ways: zctrace not loaded,
+loaded with no session, loaded with another process's session, and with a
+session on the sender, the ways interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
 of veth path.  Writes bench.json, bench.dat and bench.txt (the table) to --out.
 """
 
@@ -24,7 +24,9 @@ KPROBES = "/sys/kernel/debug/kprobes/list"
 # Functions some ftrace_ops is attached to (kprobes on ftrace included).
 FTRACED = "/sys/kernel/debug/tracing/enabled_functions"
 MODES = ["read-write", "mmap-write", "sendfile", "splice"]
-WAYS = ["none", "idle", "session"]
+# "others": another process's session holds every probe attached and the
+# timed run is not traced, so it pays only what a session costs everyone.
+WAYS = ["none", "idle", "others", "session"]
 # iperf3 writes a buffer, -Z sendfile()s it, -F reads a file and writes it
 # (read-write's work).
 PEERS = ["iperf3", "iperf3 -Z", "iperf3 -F"]
@@ -94,9 +96,10 @@ def module_loaded():
 
 
 class Ways:
-    """Puts the machine into one of WAYS.  A session's probes are held
-    attached by a session on a sleeping process, so the timed session pays
-    for its hits, not for the first session's attach (timed apart)."""
+    """Puts the machine into one of WAYS.  In "others" and "session" the
+    probes are held attached by a session on a sleeping process, so the
+    timed session pays for its hits, not for the first session's attach
+    (timed apart)."""
 
     def __init__(self, module):
         self.module = module
@@ -114,7 +117,7 @@ class Ways:
             sh("rmmod", "zctrace")
         if way != "none" and not module_loaded():
             sh("insmod", self.module)
-        if way == "session":
+        if way in ("others", "session"):
             self.holder = subprocess.Popen([ZCSTAT, "stat", "--", "sleep", "infinity"],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                            start_new_session=True)
@@ -233,7 +236,7 @@ def measure(args):
     for mode, chunk in configs:
         zcstat_run(args, "none", mode, args.size_of[chunk] // 4, chunk)
     for rep in range(args.reps):
-        order = WAYS[rep % 3:] + WAYS[:rep % 3]
+        order = WAYS[rep % len(WAYS):] + WAYS[:rep % len(WAYS)]
         for way in order:
             ways.enter(way)
             if way == "idle":
@@ -287,7 +290,8 @@ def summarize(runs, ns_per_unit):
     """Per tool, way, mode and chunk: throughput from the transfer's CPU
     time (the run's CPU less its rep's one-chunk run of the same tool and
     way) and from the tool's own wall clock; the ratios to the same rep's
-    run without the module; the cost of each hit the session counted."""
+    run without the module; the cost of each hit the session counted,
+    over what the same run costs while another process is traced."""
     fixed = {(r["tool"], r["way"], r["rep"], r["chunk"]): r["cpu"]
              for r in runs if r["mode"] == "fixed"}
     cells = {}
@@ -316,9 +320,10 @@ def summarize(runs, ns_per_unit):
             row["cpu_ratio"] = spread([none[i]["xfer_cpu"] / r["xfer_cpu"] for i, r in reps.items()])
             row["wall_ratio"] = spread([none[i]["wall"] / r["wall"] for i, r in reps.items()])
         if way == "session":
-            idle = cells[(tool, mode, chunk, "idle")]
+            # What tracing this thread adds to what the probes cost everyone.
+            others = cells[(tool, mode, chunk, "others")]
             row["hits"] = statistics.median(sum(r["hits"].values()) for r in reps.values())
-            row["ns_per_hit"] = spread([1e9 * (r["xfer_cpu"] - idle[i]["xfer_cpu"]) /
+            row["ns_per_hit"] = spread([1e9 * (r["xfer_cpu"] - others[i]["xfer_cpu"]) /
                                         sum(r["hits"].values()) for i, r in reps.items()])
             if ns_per_unit:
                 row["insns_per_hit"] = row["ns_per_hit"]["median"] / ns_per_unit
@@ -350,7 +355,7 @@ def write_dat(table, path):
     (then the peers) with the median CPU-time throughput of each way."""
     blocks = []
     for chunk in sorted({r["chunk"] for r in table}):
-        lines = [f"# chunk {size_name(chunk)}: label none idle session, MiB/s"]
+        lines = [f"# chunk {size_name(chunk)}: label {' '.join(WAYS)}, MiB/s"]
         for mode in MODES + PEERS:
             cell = {r["way"]: r["cpu_mibps"]["median"] for r in table
                     if r["mode"] == mode and r["chunk"] == chunk}
