@@ -59,6 +59,11 @@ FIXTURE(xfer) {
 	char ns[32], tx[IFNAMSIZ], rx[IFNAMSIZ];
 	char path[256];
 	bool veth, on_disk;
+	/*
+	 * Set once the setup got through: 6.1's kselftest_harness.h still
+	 * runs the test body after a SKIP() in the setup.
+	 */
+	bool ready;
 	int file, sock, zc, result_pipe;
 	pid_t receiver;
 };
@@ -151,15 +156,17 @@ FIXTURE_SETUP(xfer)
 	self->zc = open("/dev/" ZCTRACE_DEVICE_NAME, O_RDWR);
 	if (self->zc < 0)
 		SKIP(return, "zctrace module not loaded");
-
-	srand(getpid());
-	snprintf(self->ns, sizeof(self->ns), "zcacct-%08x", rand());
-	ASSERT_EQ(0, sh("ip netns add %s", self->ns));
 	if (variant->path == NIC) {
 		const char *ifs = getenv("ZC_NIC_IFS");
 
 		if (!ifs || sscanf(ifs, "%15s %15s", self->tx, self->rx) != 2)
 			SKIP(return, "no NIC pair (ZC_NIC_IFS)");
+	}
+
+	srand(getpid());
+	snprintf(self->ns, sizeof(self->ns), "zcacct-%08x", rand());
+	ASSERT_EQ(0, sh("ip netns add %s", self->ns));
+	if (variant->path == NIC) {
 		ASSERT_EQ(0, sh("ip link set %s netns %s", self->rx, self->ns));
 	} else {
 		self->veth = true;
@@ -196,6 +203,7 @@ FIXTURE_SETUP(xfer)
 	self->sock = socket(AF_INET, SOCK_STREAM, 0);
 	ASSERT_LE(0, self->sock);
 	ASSERT_EQ(0, connect(self->sock, (struct sockaddr *)&sa, sizeof(sa)));
+	self->ready = true;
 }
 
 FIXTURE_TEARDOWN(xfer)
@@ -277,13 +285,16 @@ TEST_F(xfer, counts)
 	unsigned long long received = 0;
 	__u64 v[__ZCTRACE_CTR_MAX];
 	int pipefd[2], syscalls = 0, n;
-	char *buf = malloc(CHUNK), *map = NULL;
+	char *buf, *map = NULL;
 	__u64 copied, payload = FILE_SIZE;
 	struct tcp_info ti = { 0 };
 	socklen_t len = sizeof(ti);
 	off_t off = 0;
 	unsigned int i;
 
+	if (!self->ready)
+		return;
+	buf = malloc(CHUNK);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(pipefd));
 	if (variant->mode == MMAP_WRITE) {
