@@ -417,13 +417,17 @@ static void zc_probes_detach(void)
 		if (!p->attached)
 			continue;
 		p->attached = false;
-		if (p->kind == ZCTRACE_PROBE_TRACEPOINT) {
+		switch (p->kind) {
+		case ZCTRACE_PROBE_TRACEPOINT:
 			tracepoint_probe_unregister(p->tp.tp, p->tp.func, p);
-		} else if (p->kind == ZCTRACE_PROBE_FTRACE) {
+			break;
+		case ZCTRACE_PROBE_FTRACE:
 			unregister_ftrace_function(&p->ops);
-		} else if (p->kind == ZCTRACE_PROBE_KPROBE) {
+			break;
+		case ZCTRACE_PROBE_KPROBE:
 			kps[nr_kps++] = &p->krp.kp;
-		} else {
+			break;
+		default:
 			krps[nr_krps++] = &p->krp;
 		}
 	}

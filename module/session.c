@@ -476,7 +476,9 @@ int zc_session_reset(struct zc_client *client, u32 id)
 			memset(per_cpu_ptr(s->counters, cpu), 0,
 			       sizeof(struct zc_counters));
 		spin_lock(&zc_tasks_lock);
-		s->exited_minflt = s->exited_majflt = s->exited_csw = 0;
+		s->exited_minflt = 0;
+		s->exited_majflt = 0;
+		s->exited_csw = 0;
 		list_for_each_entry(t, &s->tasks, node)
 			zc_task_rebase(t);
 		spin_unlock(&zc_tasks_lock);

@@ -159,6 +159,7 @@ struct zc_probe_info {
 	u64 hits;
 	u64 missed;
 };
+
 int zc_probe_info(unsigned int idx, struct zc_probe_info *info);
 
 /* netlink.c */

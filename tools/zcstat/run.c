@@ -47,11 +47,21 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 						   optarg);
 			o->has_mode = true;
 			break;
-		case 's': bad = size_opt(cmd, "size", optarg, &o->size); break;
-		case 'c': bad = size_opt(cmd, "chunk", optarg, &o->chunk); break;
-		case 'f': o->file = optarg; break;
-		case 'i': o->iface = optarg; break;
-		case 'p': o->peer = optarg; break;
+		case 's':
+			bad = size_opt(cmd, "size", optarg, &o->size);
+			break;
+		case 'c':
+			bad = size_opt(cmd, "chunk", optarg, &o->chunk);
+			break;
+		case 'f':
+			o->file = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case 'p':
+			o->peer = optarg;
+			break;
 		case 'n':
 			if (verify)
 				return usage_error(cmd, "--no-sg: verify runs with SG on and off");
@@ -62,7 +72,9 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 				return usage_error(cmd, "--no-trace: verify needs the counts");
 			o->no_trace = true;
 			break;
-		case 'j': o->json = true; break;
+		case 'j':
+			o->json = true;
+			break;
 		}
 		if (bad)
 			return bad;
