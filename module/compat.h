@@ -30,6 +30,21 @@
 #define ZC_CSUM_COPY_FROM_ITER_SYMBOL	"csum_and_copy_from_iter_full"
 #endif
 
+/*
+ * Since 6.4, x86 inlines user copies (rep movsb, or a call to
+ * rep_movs_alternative(), with an exception-table entry) into the iov_iter
+ * routines, and kprobes never optimizes a probe in a function that
+ * exception fixups jump into (see zc_probed_in_task()).  A probe on
+ * _copy_to_iter() would then trap on every page any thread reads, so its
+ * callers on the page-cache -> socket path are hooked instead:
+ * copy_page_to_iter() (page cache, pipes), which calls it out of line and
+ * can take a jump, and simple_copy_to_iter() (socket reads) through ftrace.
+ * Copies to an iterator from anywhere else go uncounted there.
+ */
+#ifdef ZC_HAVE_REP_MOVS_ALTERNATIVE
+#define ZC_PROBE_COPY_TO_ITER_CALLERS
+#endif
+
 /* Argument @n of a function an ftrace_ops without SAVE_REGS is called for. */
 #ifdef ZC_HAVE_FTRACE_REGS_GET_ARGUMENT
 #define zc_ftrace_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)

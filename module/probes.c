@@ -109,22 +109,18 @@ static unsigned long zc_arg(struct pt_regs *regs, unsigned int n)
 	return regs_get_kernel_argument(regs, n);
 }
 
-/* The iov_iter copy routines: one of their arguments is the iterator. */
-static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
+/* A copy of up to @bytes into or out of @i by a routine of the iov_iter API. */
+static void zc_copy(const struct zc_probe *p, size_t bytes, const struct iov_iter *i)
 {
-	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
 	struct zc_task *t = zc_current_task();
-	const struct iov_iter *i;
 	enum zc_dir dir;
-	size_t bytes;
 
 	if (!t)
-		return 0;
-	i = (const struct iov_iter *)zc_arg(regs, p->copy.iter_arg);
+		return;
 	/* The routines copy at most what the iterator has room for. */
-	bytes = min_t(size_t, zc_arg(regs, p->copy.bytes_arg), iov_iter_count(i));
+	bytes = min(bytes, iov_iter_count(i));
 	if (!bytes)
-		return 0;
+		return;
 	if (!user_backed_iter(i))
 		dir = ZC_K2K;
 	else
@@ -132,7 +128,26 @@ static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 	t->copied += bytes;
 	zc_account_copy(t->session, dir, t->site, bytes);
 	zc_hit(p);
+}
+
+static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
+
+	zc_copy(p, zc_arg(regs, p->copy.bytes_arg),
+		(const struct iov_iter *)zc_arg(regs, p->copy.iter_arg));
 	return 0;
+}
+
+/* For the copy routines ftrace reaches, which only some kernels have. */
+static void __maybe_unused zc_copy_ftrace(unsigned long ip, unsigned long parent_ip,
+					  struct ftrace_ops *ops,
+					  struct ftrace_regs *fregs)
+{
+	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
+
+	zc_copy(p, zc_ftrace_arg(fregs, p->copy.bytes_arg),
+		(const struct iov_iter *)zc_ftrace_arg(fregs, p->copy.iter_arg));
 }
 
 /*
@@ -307,6 +322,10 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 	  .ops = { .func = handler, .flags = FTRACE_OPS_FL_RECURSION },	\
 	  __VA_ARGS__ }
 
+#define ZC_COPY_FTRACE(sym, to, bytes_n, iter_n)			\
+	ZC_FTRACE(sym, zc_copy_ftrace,					\
+		  .copy = { .to_iter = to, .bytes_arg = bytes_n, .iter_arg = iter_n })
+
 #define ZC_SITE_FTRACE(sym, where, sk_n)				\
 	ZC_FTRACE(sym, zc_site_ftrace, .site = { .site = where, .sk_arg = sk_n })
 
@@ -322,8 +341,16 @@ static struct zc_probe zc_probes[] = {
 	ZC_TRACEPOINT("block_bio_queue", zc_tp_bio_queue, false),
 	ZC_TRACEPOINT("net_dev_start_xmit", zc_tp_xmit, false),
 
+#ifdef ZC_PROBE_COPY_TO_ITER_CALLERS
+	/* (page, offset, bytes, iter) */
+	ZC_COPY_KPROBE("copy_page_to_iter", true, 2, 3),
+	/* (addr, bytes, data, iter) */
+	ZC_COPY_FTRACE("simple_copy_to_iter", true, 1, 3),
+#else
 	/* (addr, bytes, iter) */
 	ZC_COPY_KPROBE("_copy_to_iter", true, 1, 2),
+#endif
+	/* (addr, bytes, iter) */
 	ZC_COPY_KPROBE("_copy_from_iter", false, 1, 2),
 	ZC_COPY_KPROBE("_copy_from_iter_nocache", false, 1, 2),
 	/* (page, offset, bytes, iter) */
