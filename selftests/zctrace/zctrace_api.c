@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -189,6 +190,48 @@ TEST_F(api, counts_known_syscalls)
 	ASSERT_EQ(0, zc_stop(self->fd, id, again, &state));
 	EXPECT_EQ(ZCTRACE_STATE_EXITED, state);
 	EXPECT_EQ(0, memcmp(ctr, again, sizeof(ctr)));
+}
+
+#define SOCK_BYTES 3000
+
+static int work_recv(void *arg)
+{
+	char buf[SOCK_BYTES];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < SOCK_BYTES) {
+		n = recv(*(int *)arg, buf + got, sizeof(buf) - got, 0);
+		if (n <= 0)
+			return 1;
+		got += n;
+	}
+	return 0;
+}
+
+/*
+ * What a traced thread receives from a socket is copied out to it by the
+ * CPU: K2U counts the go byte and exactly the bytes it read.
+ */
+TEST_F(api, counts_socket_read)
+{
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	char payload[SOCK_BYTES] = { 0 };
+	struct zc_worker w;
+	uint32_t id;
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_recv, &sv[1]));
+	ASSERT_EQ(SOCK_BYTES, send(sv[0], payload, sizeof(payload), 0));
+	ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
+	ASSERT_EQ(0, zc_worker_go(&w));
+	ASSERT_EQ(0, zc_worker_wait(&w));
+	ASSERT_EQ(0, zc_stop(self->fd, id, ctr, NULL));
+	EXPECT_EQ(1 + SOCK_BYTES, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES]);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /*
