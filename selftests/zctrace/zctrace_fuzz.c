@@ -327,10 +327,9 @@ static void *genl_fuzzer(void *arg)
 	struct fuzz *f = arg;
 	uint64_t s = f->seed ^ 0x5eed5eed5eed5eedULL;
 	struct zc_msg *m = zc_msg_new(), *sentinel = zc_msg_new();
-	struct zc_nl nl;
+	struct zc_nl nl = { .fd = -1 };
 	long n;
 
-	nl.fd = -1;
 	for (n = 0; n < f->genl_calls; n++) {
 		uint16_t flags = NLM_F_ACK;
 		bool framed = true;

@@ -149,6 +149,7 @@ int zc_nl_open(struct zc_nl *nl)
 	int ret;
 
 	memset(nl, 0, sizeof(*nl));
+	nl->fd = -1;
 	/*
 	 * The kernel sizes dump parts by the largest recv() seen on the
 	 * socket: stay at a page so that dumps come in several parts.
@@ -158,19 +159,14 @@ int zc_nl_open(struct zc_nl *nl)
 	if (!nl->buf)
 		return -ENOMEM;
 	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
-		return -errno;
-	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
 		ret = -errno;
-		close(nl->fd);
-		return ret;
-	}
-	ret = zc_nl_family(nl, ZCTRACE_GENL_NAME, &nl->family, NULL, NULL,
-			   ZCTRACE_GENL_MCGRP, &nl->mcgrp);
-	if (ret) {
-		close(nl->fd);
-		nl->fd = -1;
-	}
+	else
+		ret = zc_nl_family(nl, ZCTRACE_GENL_NAME, &nl->family, NULL, NULL,
+				   ZCTRACE_GENL_MCGRP, &nl->mcgrp);
+	/* A failed open leaves nothing behind; zc_nl_close() may still run. */
+	if (ret)
+		zc_nl_close(nl);
 	return ret;
 }
 
