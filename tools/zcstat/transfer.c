@@ -23,9 +23,11 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/magic.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
 
@@ -264,10 +266,17 @@ static void drop_cache(const struct xfer_file *f, struct xfer_result *r)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	unsigned char *vec;
+	struct statfs sfs;
 	void *map;
 
 	r->file_pages = (f->size + pg - 1) / pg;
 	r->cached_pages = r->file_pages;
+	/*
+	 * A tmpfs file lives in the page cache: there is nothing to drop, and
+	 * mincore() would walk every page of it for nothing.
+	 */
+	if (!fstatfs(f->fd, &sfs) && sfs.f_type == TMPFS_MAGIC)
+		return;
 	fdatasync(f->fd);
 	posix_fadvise(f->fd, 0, f->size, POSIX_FADV_DONTNEED);
 	vec = malloc(r->file_pages);
