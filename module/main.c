@@ -15,6 +15,9 @@ static int __init zc_init(void)
 	ret = zc_sockets_init();
 	if (ret)
 		goto err_sockets;
+	ret = zc_session_init();
+	if (ret)
+		goto err_session;
 	ret = zc_probes_init();
 	if (ret)
 		goto err_probes;
@@ -34,6 +37,8 @@ err_device:
 err_netlink:
 	zc_probes_uninit();
 err_probes:
+	zc_session_uninit();
+err_session:
 	zc_sockets_uninit();
 err_sockets:
 	return ret;

@@ -247,12 +247,6 @@ static void zc_tp_fork(void *data, struct task_struct *parent,
 	zc_task_fork(parent, child);
 }
 
-static void zc_tp_exec(void *data, struct task_struct *task, pid_t old_pid,
-		       struct linux_binprm *bprm)
-{
-	zc_task_exec(task, old_pid);
-}
-
 static void zc_tp_exit(void *data, struct task_struct *task)
 {
 	zc_task_exit(task);
@@ -333,7 +327,6 @@ static struct zc_probe zc_probes[] = {
 	/* Required: they publish and retire the traced threads. */
 	ZC_TRACEPOINT("sched_switch", zc_tp_sched_switch, true),
 	ZC_TRACEPOINT("sched_process_fork", zc_tp_fork, true),
-	ZC_TRACEPOINT("sched_process_exec", zc_tp_exec, true),
 	ZC_TRACEPOINT("sched_process_exit", zc_tp_exit, true),
 	/* Required: it ends the copy site of the previous system call. */
 	ZC_TRACEPOINT("sys_enter", zc_tp_sys_enter, true),

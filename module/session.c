@@ -3,7 +3,10 @@
  * Sessions and the threads they trace.
  *
  * A session is owned by the /dev/zctrace file that started it.  The threads
- * it traces are kept in zc_tasks, indexed by tid; the sched_switch hook
+ * it traces are kept in zc_tasks, keyed by task_struct, which unlike a tid
+ * stays the thread's through an exec (de_thread() swaps tids, and an exec
+ * that fails after that point kills the thread before any exec event
+ * tells of the swap) and until the exit hook forgets it; the sched_switch hook
  * copies the running thread's entry into a per-CPU slot so that probes
  * decide "is this thread traced?" with one per-CPU read.
  *
@@ -15,6 +18,7 @@
 
 #include <linux/cred.h>
 #include <linux/ktime.h>
+#include <linux/rhashtable.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -37,16 +41,23 @@ static DEFINE_XARRAY_ALLOC1(zc_sessions);
 static u32 zc_next_id;
 static unsigned int zc_nr_sessions;
 
+static const struct rhashtable_params zc_task_params = {
+	.key_len = sizeof(struct task_struct *),
+	.key_offset = offsetof(struct zc_task, task),
+	.head_offset = offsetof(struct zc_task, hash_node),
+	.automatic_shrinking = true,
+};
+
 static DEFINE_SPINLOCK(zc_tasks_lock);
-static DEFINE_XARRAY(zc_tasks);
+static struct rhashtable zc_tasks;
 
-static struct zc_hint zc_tasks_hint;	/* of zc_tasks' tids, under zc_tasks_lock */
+static struct zc_hint zc_tasks_hint;	/* of zc_tasks' keys, under zc_tasks_lock */
 
-static struct zc_task *zc_task_lookup(pid_t pid)
+static struct zc_task *zc_task_lookup(const struct task_struct *task)
 {
-	if (!zc_hint_may_hold(&zc_tasks_hint, pid))
+	if (!zc_hint_may_hold(&zc_tasks_hint, (unsigned long)task))
 		return NULL;
-	return xa_load(&zc_tasks, pid);
+	return rhashtable_lookup_fast(&zc_tasks, &task, zc_task_params);
 }
 
 static unsigned long zc_task_csw(const struct task_struct *task)
@@ -74,12 +85,13 @@ static int zc_task_add(struct zc_session *s, struct task_struct *task)
 	t->task = task;
 	zc_task_rebase(t);
 
-	ret = xa_insert(&zc_tasks, task->pid, t, GFP_ATOMIC);
+	ret = rhashtable_lookup_insert_fast(&zc_tasks, &t->hash_node, zc_task_params);
 	if (ret) {
 		kfree(t);
-		return ret;
+		/* EEXIST: a session traces it already; else the table is full for now. */
+		return ret == -EEXIST ? -EBUSY : -ENOMEM;
 	}
-	zc_hint_add(&zc_tasks_hint, task->pid, 1);
+	zc_hint_add(&zc_tasks_hint, (unsigned long)task, 1);
 	list_add(&t->node, &s->tasks);
 	s->nr_tasks++;
 	return 0;
@@ -101,28 +113,31 @@ static void zc_task_forget(struct zc_task *t)
 /* Called with zc_tasks_lock held; the caller frees t after a grace period. */
 static void zc_task_unhash(struct zc_task *t)
 {
-	xa_erase(&zc_tasks, t->task->pid);
-	zc_hint_add(&zc_tasks_hint, t->task->pid, -1);
+	rhashtable_remove_fast(&zc_tasks, &t->hash_node, zc_task_params);
+	zc_hint_add(&zc_tasks_hint, (unsigned long)t->task, -1);
 	zc_task_forget(t);
 }
 
 void zc_task_switch(struct task_struct *next)
 {
-	this_cpu_write(zc_cpu_task, zc_task_lookup(next->pid));
+	this_cpu_write(zc_cpu_task, zc_task_lookup(next));
 }
 
 void zc_task_fork(struct task_struct *parent, struct task_struct *child)
 {
-	struct zc_task *pt = zc_task_lookup(parent->pid);
+	struct zc_task *pt = zc_task_lookup(parent);
 	struct zc_session *s;
+	int ret;
 
 	if (!pt || !(pt->session->flags & ZCTRACE_START_FOLLOW))
 		return;
 	s = pt->session;
 	spin_lock(&zc_tasks_lock);
-	if (!s->dying && zc_task_add(s, child))
-		pr_warn_ratelimited("session %u: cannot follow tid %d\n",
-				    s->id, child->pid);
+	/* A FOLLOW start may have found the child before this hook ran. */
+	ret = s->dying ? 0 : zc_task_add(s, child);
+	if (ret && ret != -EBUSY)
+		pr_warn_ratelimited("session %u: cannot follow tid %d: %d\n",
+				    s->id, child->pid, ret);
 	spin_unlock(&zc_tasks_lock);
 }
 
@@ -132,40 +147,12 @@ void zc_task_exit(struct task_struct *task)
 	struct zc_task *t;
 
 	spin_lock(&zc_tasks_lock);
-	t = xa_load(&zc_tasks, task->pid);
+	t = rhashtable_lookup_fast(&zc_tasks, &task, zc_task_params);
 	if (t) {
 		zc_task_unhash(t);
 		this_cpu_write(zc_cpu_task, NULL);
 		kfree_rcu(t, rcu);
 	}
-	spin_unlock(&zc_tasks_lock);
-}
-
-/*
- * A thread other than the leader that execs takes over the leader's tid
- * (de_thread()); the leader has already exited.  Re-key its entry, or the
- * exit hook would never find it.
- */
-void zc_task_exec(struct task_struct *task, pid_t old_pid)
-{
-	struct zc_task *t;
-
-	if (task->pid == old_pid)
-		return;
-	spin_lock(&zc_tasks_lock);
-	t = xa_erase(&zc_tasks, old_pid);
-	if (!t)
-		goto out;
-	zc_hint_add(&zc_tasks_hint, old_pid, -1);
-	if (!xa_insert(&zc_tasks, task->pid, t, GFP_ATOMIC)) {
-		zc_hint_add(&zc_tasks_hint, task->pid, 1);
-		goto out;
-	}
-	/* Out of memory: stop following it rather than lose track of it. */
-	zc_task_forget(t);
-	this_cpu_write(zc_cpu_task, NULL);
-	kfree_rcu(t, rcu);
-out:
 	spin_unlock(&zc_tasks_lock);
 }
 
@@ -271,7 +258,7 @@ static void zc_sessions_retire(struct list_head *list)
 /* Threads running while they were hashed count from now, not from their next switch. */
 static void zc_publish_running(void *unused)
 {
-	this_cpu_write(zc_cpu_task, zc_task_lookup(current->pid));
+	this_cpu_write(zc_cpu_task, zc_task_lookup(current));
 }
 
 /* Trace @task, and with ZCTRACE_START_FOLLOW its other threads. */
@@ -540,10 +527,15 @@ struct zc_session *zc_session_find(u32 id)
 	return xa_load(&zc_sessions, id);
 }
 
+int zc_session_init(void)
+{
+	return rhashtable_init(&zc_tasks, &zc_task_params);
+}
+
 /* Every file holds a module reference, so no session can be left here. */
 void zc_session_uninit(void)
 {
 	WARN_ON(!xa_empty(&zc_sessions));
-	WARN_ON(!xa_empty(&zc_tasks));
-	rcu_barrier();	/* kfree_rcu() of exited threads */
+	WARN_ON(atomic_read(&zc_tasks.nelems));
+	rhashtable_destroy(&zc_tasks);
 }

@@ -7,6 +7,7 @@
 #include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <linux/zctrace.h>
@@ -70,7 +71,8 @@ struct zc_session {
  */
 struct zc_task {
 	struct zc_session *session;
-	struct task_struct *task;	/* valid while on session->tasks */
+	struct task_struct *task;	/* the key; valid while on session->tasks */
+	struct rhash_head hash_node;
 	struct list_head node;
 	struct rcu_head rcu;
 	/* Written only by the thread itself, from the probes. */
@@ -118,6 +120,7 @@ static inline void zc_count(struct zc_session *s, enum zctrace_counter c, u64 de
 }
 
 /* session.c */
+int zc_session_init(void);
 void zc_session_uninit(void);
 struct zc_client *zc_client_new(void);
 void zc_client_free(struct zc_client *client);
@@ -135,7 +138,6 @@ void zc_sessions_unlock(void);
 /* Hooks the scheduler probes call; see probes.c. */
 void zc_task_switch(struct task_struct *next);
 void zc_task_fork(struct task_struct *parent, struct task_struct *child);
-void zc_task_exec(struct task_struct *task, pid_t old_pid);
 void zc_task_exit(struct task_struct *task);
 
 /* sockets.c */
