@@ -239,6 +239,8 @@ static void zc_sessions_retire(struct list_head *list)
 
 	/* No sched_switch can find the dead threads after this... */
 	synchronize_rcu();
+	/* A slot may hold another session's thread, which can exit meanwhile. */
+	rcu_read_lock();
 	for_each_possible_cpu(cpu) {
 		struct zc_task **slot = per_cpu_ptr(&zc_cpu_task, cpu);
 
@@ -246,6 +248,7 @@ static void zc_sessions_retire(struct list_head *list)
 		if (t && READ_ONCE(t->session->dying))
 			cmpxchg(slot, t, NULL);
 	}
+	rcu_read_unlock();
 	list_for_each_entry(s, list, client_node)
 		zc_sockets_release(s);
 	/* ...and after this no probe still holds one of them. */
