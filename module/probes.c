@@ -269,8 +269,12 @@ static void zc_tp_bio_queue(void *data, struct bio *bio)
 	struct zc_task *t = zc_current_task();
 	u32 bytes = bio->bi_iter.bi_size;
 
-	/* Metadata (inode tables, extent blocks) is not file data. */
-	if (!t || bio_op(bio) != REQ_OP_READ || (bio->bi_opf & REQ_META))
+	/*
+	 * Metadata (inode tables, extent blocks) is not file data, and a
+	 * stacking driver (dm, md) passes on clones of a bio counted already.
+	 */
+	if (!t || bio_op(bio) != REQ_OP_READ || (bio->bi_opf & REQ_META) ||
+	    bio_flagged(bio, BIO_CLONED))
 		return;
 	zc_count(t->session, ZCTRACE_CTR_DISK_READ_BYTES, bytes);
 	zc_count(t->session, ZCTRACE_CTR_DISK_READ_REQS, 1);
