@@ -12,6 +12,19 @@
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
 
+/* So that perf and trace-cmd can read the names below from the format files. */
+TRACE_DEFINE_ENUM(ZC_U2K);
+TRACE_DEFINE_ENUM(ZC_K2U);
+TRACE_DEFINE_ENUM(ZC_K2K);
+TRACE_DEFINE_ENUM(ZC_SITE_OTHER);
+TRACE_DEFINE_ENUM(ZC_SITE_SOCK_SEND);
+TRACE_DEFINE_ENUM(ZC_SITE_FILE_READ);
+TRACE_DEFINE_ENUM(ZC_SITE_PIPE);
+TRACE_DEFINE_ENUM(ZC_SITE_SEGMENT);
+TRACE_DEFINE_ENUM(ZCTRACE_CTR_DISK_READ_BYTES);
+TRACE_DEFINE_ENUM(ZCTRACE_CTR_NIC_TX_BYTES);
+TRACE_DEFINE_ENUM(ZCTRACE_CTR_SOFT_TX_BYTES);
+
 #define ZC_SHOW_DIR(dir)					\
 	__print_symbolic(dir,					\
 			 { ZC_U2K, "u2k" },			\
@@ -86,7 +99,7 @@ TRACE_EVENT(xmit,
 	),
 	TP_fast_assign(
 		__entry->session = session;
-		strscpy(__entry->dev, dev->name, IFNAMSIZ);
+		strscpy_pad(__entry->dev, dev->name, IFNAMSIZ);
 		__entry->len = len;
 		__entry->frag_bytes = frag_bytes;
 		__entry->nr_frags = nr_frags;
