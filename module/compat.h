@@ -56,11 +56,10 @@
 /*
  * in_task() as the probed code saw it.  A kprobe that is neither on ftrace
  * nor optimized into a jump traps with int3, whose handler runs as an NMI
- * (nmi_enter() adds NMI_OFFSET + HARDIRQ_OFFSET).  Since 6.4, x86 inlines
- * user copies (rep movsb and its exception-table entry) into the iov_iter
- * routines, and kprobes never optimizes a function holding such an entry:
- * on 6.12 their probes trap, on 6.1 they trap only until optimized.  No
- * probed function runs in a real NMI, so one NMI level is the trap's own.
+ * (nmi_enter() adds NMI_OFFSET + HARDIRQ_OFFSET): on 6.12 the iov_iter
+ * routines that hold inlined user copies (see above) always trap, on 6.1
+ * every kprobe traps until the optimizer gets to it.  No probed function
+ * runs in a real NMI, so one NMI level is the trap's own.
  */
 static inline bool zc_probed_in_task(void)
 {

@@ -12,8 +12,9 @@
  * zc_current_task()), transmit-side work to the session of skb->sk.
  *
  * What fires once per chunk or per page is entry-only (ftrace_ops, a
- * tracepoint or an optimized kprobe): a return probe costs a trampoline
- * and instance bookkeeping on every call.  The only one left fires once
+ * tracepoint, or a kprobe, optimized into a jump where the kernel lets it:
+ * see compat.h): a return probe costs a trampoline and instance
+ * bookkeeping on every call.  The only one left fires once
  * per pipe-full a socket takes, for the return value nothing else gives.
  */
 
@@ -63,6 +64,7 @@ struct zc_probe {
 
 /* Saved by the splice kretprobe's entry for its return. */
 struct zc_splice_frame {
+	u32 session;		/* the thread's session at entry */
 	u64 copied;		/* the thread's zc_task.copied at entry */
 };
 
@@ -213,6 +215,7 @@ static int zc_splice_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
 	sock = sock_from_file((struct file *)zc_arg(regs, 1));
 	if (sock && sock->sk)
 		zc_socket_track(t, sock->sk);
+	f->session = t->session->id;
 	f->copied = t->copied;
 	return 0;
 }
@@ -224,7 +227,8 @@ static int zc_splice_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
 	long sent = regs_return_value(regs);
 	u64 copied;
 
-	if (!t || sent <= 0)
+	/* Its session may have been stopped, and another started, meanwhile. */
+	if (!t || t->session->id != f->session || sent <= 0)
 		return 0;
 	copied = t->copied - f->copied;
 	if (copied >= sent)

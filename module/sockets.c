@@ -65,6 +65,9 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 		return;
 	}
 
+	/* A probe that traps runs as an NMI, where nothing may be allocated. */
+	if (in_nmi())
+		return;
 	zs = kmalloc(sizeof(*zs), GFP_ATOMIC);
 	if (!zs)
 		return;
@@ -126,6 +129,5 @@ int zc_sockets_init(void)
 
 void zc_sockets_uninit(void)
 {
-	rcu_barrier();	/* kfree_rcu() of released entries */
 	rhashtable_destroy(&zc_socks);
 }
