@@ -77,7 +77,7 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 	ret = zc_copy_arg(&req, sizeof(req), uarg);
 	if (ret)
 		return ret;
-	if (!zc_reserved_zero(req.reserved, sizeof(req.reserved)) || req.state)
+	if (!zc_reserved_zero(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 	if (req.nr_counters && !req.counters)
 		return -EINVAL;

@@ -10,8 +10,10 @@
  *  - the generic netlink family ZCTRACE_GENL_NAME lists sessions and probes.
  *
  * Every ioctl argument starts with a __u32 size that the caller sets to
- * sizeof() of the structure it was built with, so the structures can grow.
- * Reserved fields must be zero and unknown flags are rejected with -EINVAL.
+ * sizeof() of the structure it was built with; the module accepts only
+ * its own, so that a caller built for another layout is refused with
+ * -EINVAL, never misread.  Reserved fields must be zero and unknown flags
+ * are rejected with -EINVAL; fields marked "out" are ignored on input.
  */
 #ifndef _UAPI_LINUX_ZCTRACE_H
 #define _UAPI_LINUX_ZCTRACE_H
@@ -118,7 +120,7 @@ struct zctrace_reset {
 };
 
 #define ZCTRACE_IOC_MAGIC	0xBA
-#define ZCTRACE_IOC_VERSION	_IOR(ZCTRACE_IOC_MAGIC, 0, struct zctrace_version)
+#define ZCTRACE_IOC_VERSION	_IOWR(ZCTRACE_IOC_MAGIC, 0, struct zctrace_version)
 #define ZCTRACE_IOC_START	_IOWR(ZCTRACE_IOC_MAGIC, 1, struct zctrace_start)
 #define ZCTRACE_IOC_READ	_IOWR(ZCTRACE_IOC_MAGIC, 2, struct zctrace_read)
 #define ZCTRACE_IOC_STOP	_IOWR(ZCTRACE_IOC_MAGIC, 3, struct zctrace_read)
