@@ -3,6 +3,8 @@
 
 #include <linux/cred.h>
 #include <linux/kallsyms.h>
+#include <linux/pid_namespace.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 
 #include "zctrace.h"
@@ -59,9 +61,24 @@ static int zc_nl_put_counters(struct sk_buff *skb, const u64 *v)
 	return 0;
 }
 
-/* One message holding one session, as seen from the receiver's namespaces. */
+/*
+ * The ids in a message are seen from the namespaces of the requester, or
+ * for a multicast, which has many readers, from the initial ones.
+ */
+struct zc_nl_view {
+	struct pid_namespace *pid_ns;
+	struct user_namespace *user_ns;
+};
+
+static struct zc_nl_view zc_nl_requester_view(void)
+{
+	return (struct zc_nl_view){ task_active_pid_ns(current), current_user_ns() };
+}
+
+/* One message holding one session, as seen from @view. */
 static int zc_nl_put_session(struct sk_buff *skb, u32 portid, u32 seq, int flags,
-			     u8 cmd, struct zc_session *s, const u64 *v)
+			     u8 cmd, struct zc_session *s, const u64 *v,
+			     struct zc_nl_view view)
 {
 	char comm[TASK_COMM_LEN];
 	struct task_struct *task;
@@ -83,11 +100,11 @@ static int zc_nl_put_session(struct sk_buff *skb, u32 portid, u32 seq, int flags
 	nest = nla_nest_start(skb, ZCTRACE_A_SESSION);
 	if (!nest ||
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_ID, s->id) ||
-	    nla_put_u32(skb, ZCTRACE_SESSION_A_PID, pid_vnr(s->pid)) ||
+	    nla_put_u32(skb, ZCTRACE_SESSION_A_PID, pid_nr_ns(s->pid, view.pid_ns)) ||
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_FLAGS, s->flags) ||
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_STATE, zc_session_state(s)) ||
 	    nla_put_u32(skb, ZCTRACE_SESSION_A_OWNER_UID,
-			from_kuid_munged(current_user_ns(), s->owner)) ||
+			from_kuid_munged(view.user_ns, s->owner)) ||
 	    nla_put_string(skb, ZCTRACE_SESSION_A_COMM, comm) ||
 	    nla_put_u64_64bit(skb, ZCTRACE_SESSION_A_START_NS, s->start_ns,
 			      ZCTRACE_SESSION_A_PAD) ||
@@ -137,7 +154,8 @@ static int zc_nl_get_session(struct sk_buff *skb, struct genl_info *info)
 	if (s) {
 		zc_session_snapshot(s, v.v);
 		ret = zc_nl_put_session(msg, info->snd_portid, info->snd_seq, 0,
-					ZCTRACE_CMD_GET_SESSION, s, v.v);
+					ZCTRACE_CMD_GET_SESSION, s, v.v,
+					zc_nl_requester_view());
 	} else {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZCTRACE_A_SESSION_ID],
 				    "no such session");
@@ -165,7 +183,8 @@ static int zc_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
 		zc_session_snapshot(s, v.v);
 		ret = zc_nl_put_session(skb, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					ZCTRACE_CMD_GET_SESSION, s, v.v);
+					ZCTRACE_CMD_GET_SESSION, s, v.v,
+					zc_nl_requester_view());
 		if (ret)
 			break;
 	}
@@ -223,7 +242,8 @@ void zc_netlink_notify_end(struct zc_session *s, const u64 *counters)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (zc_nl_put_session(msg, 0, 0, 0, ZCTRACE_CMD_SESSION_END, s, counters)) {
+	if (zc_nl_put_session(msg, 0, 0, 0, ZCTRACE_CMD_SESSION_END, s, counters,
+			      (struct zc_nl_view){ &init_pid_ns, &init_user_ns })) {
 		nlmsg_free(msg);
 		return;
 	}
