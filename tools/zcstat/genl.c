@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The zctrace generic netlink family.  Every reply is checked against the
- * policies below before a value is used: a wrong length, a string without
- * its NUL or a missing attribute make the whole reply -EBADMSG.
+ * policies below before a value is used: an integer of the wrong size, a
+ * string without its NUL or a missing attribute the module always sends
+ * make the whole reply -EBADMSG.
  */
 
 #include <errno.h>
@@ -16,39 +17,51 @@
 #include "nl.h"
 #include "zcstat.h"
 
+/* libnl only checks an integer's minimum length: ask for the exact one. */
+#define POLICY_U32 { .type = NLA_U32, .minlen = 4, .maxlen = 4 }
+#define POLICY_U64 { .type = NLA_U64, .minlen = 8, .maxlen = 8 }
+
 static const struct nla_policy attr_policy[ZCTRACE_A_MAX + 1] = {
-	[ZCTRACE_A_ABI_VERSION] = { .type = NLA_U32 },
-	[ZCTRACE_A_NR_COUNTERS] = { .type = NLA_U32 },
-	[ZCTRACE_A_SESSION_ID] = { .type = NLA_U32 },
+	[ZCTRACE_A_ABI_VERSION] = POLICY_U32,
+	[ZCTRACE_A_NR_COUNTERS] = POLICY_U32,
+	[ZCTRACE_A_SESSION_ID] = POLICY_U32,
 	[ZCTRACE_A_SESSION] = { .type = NLA_NESTED },
 	[ZCTRACE_A_PROBE] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy session_policy[ZCTRACE_SESSION_A_MAX + 1] = {
-	[ZCTRACE_SESSION_A_ID] = { .type = NLA_U32 },
-	[ZCTRACE_SESSION_A_PID] = { .type = NLA_U32 },
-	[ZCTRACE_SESSION_A_FLAGS] = { .type = NLA_U32 },
-	[ZCTRACE_SESSION_A_STATE] = { .type = NLA_U32 },
-	[ZCTRACE_SESSION_A_OWNER_UID] = { .type = NLA_U32 },
+	[ZCTRACE_SESSION_A_ID] = POLICY_U32,
+	[ZCTRACE_SESSION_A_PID] = POLICY_U32,
+	[ZCTRACE_SESSION_A_FLAGS] = POLICY_U32,
+	[ZCTRACE_SESSION_A_STATE] = POLICY_U32,
+	[ZCTRACE_SESSION_A_OWNER_UID] = POLICY_U32,
 	[ZCTRACE_SESSION_A_COMM] = { .type = NLA_STRING, .maxlen = 32 },
-	[ZCTRACE_SESSION_A_START_NS] = { .type = NLA_U64 },
+	[ZCTRACE_SESSION_A_START_NS] = POLICY_U64,
 	[ZCTRACE_SESSION_A_COUNTERS] = { .type = NLA_NESTED },
 };
 
-/* Exactly 8 bytes each: a longer counter is a different ABI. */
+/* A counter of another size is a different ABI. */
 static const struct nla_policy counter_policy[ZCTRACE_CTR_MAX + 1] = {
-	[ZCTRACE_CTR_COPY_U2K_BYTES ... ZCTRACE_CTR_MAX] = {
-		.type = NLA_U64, .minlen = 8, .maxlen = 8 },
+	[ZCTRACE_CTR_COPY_U2K_BYTES ... ZCTRACE_CTR_MAX] = POLICY_U64,
 };
 
 static const struct nla_policy probe_policy[ZCTRACE_PROBE_A_MAX + 1] = {
 	[ZCTRACE_PROBE_A_NAME] = { .type = NLA_STRING, .maxlen = 128 },
-	[ZCTRACE_PROBE_A_KIND] = { .type = NLA_U32 },
-	[ZCTRACE_PROBE_A_ERRNO] = { .type = NLA_U32 },
+	[ZCTRACE_PROBE_A_KIND] = POLICY_U32,
+	[ZCTRACE_PROBE_A_ERRNO] = POLICY_U32,
 	[ZCTRACE_PROBE_A_ATTACHED] = { .type = NLA_FLAG },
-	[ZCTRACE_PROBE_A_HITS] = { .type = NLA_U64 },
-	[ZCTRACE_PROBE_A_MISSED] = { .type = NLA_U64 },
+	[ZCTRACE_PROBE_A_HITS] = POLICY_U64,
+	[ZCTRACE_PROBE_A_MISSED] = POLICY_U64,
 };
+
+/* Whether tb holds every attribute from first to last (a flag may be absent). */
+static bool all_present(struct nlattr **tb, int first, int last, int flag)
+{
+	for (int i = first; i <= last; i++)
+		if (!tb[i] && i != flag)
+			return false;
+	return true;
+}
 
 int zgenl_open(struct zgenl *g)
 {
@@ -132,11 +145,6 @@ int zgenl_version(struct zgenl *g, uint32_t *abi, uint32_t *nr_counters)
 	return err;
 }
 
-static uint32_t get_u32(struct nlattr *a)
-{
-	return a ? nla_get_u32(a) : 0;
-}
-
 static int parse_session_nest(struct nlattr *nest, struct session_info *s)
 {
 	struct nlattr *tb[ZCTRACE_SESSION_A_MAX + 1];
@@ -145,23 +153,21 @@ static int parse_session_nest(struct nlattr *nest, struct session_info *s)
 	memset(s, 0, sizeof(*s));
 	if (!nest ||
 	    nla_parse_nested(tb, ZCTRACE_SESSION_A_MAX, nest, session_policy) < 0 ||
-	    !tb[ZCTRACE_SESSION_A_ID] || !tb[ZCTRACE_SESSION_A_COUNTERS] ||
+	    !all_present(tb, ZCTRACE_SESSION_A_ID, ZCTRACE_SESSION_A_MAX, -1) ||
 	    nla_parse_nested(ctr, ZCTRACE_CTR_MAX, tb[ZCTRACE_SESSION_A_COUNTERS],
-			     counter_policy) < 0)
+			     counter_policy) < 0 ||
+	    !all_present(ctr, ZCTRACE_CTR_COPY_U2K_BYTES, ZCTRACE_CTR_MAX, -1))
 		return -EBADMSG;
 
-	s->id = get_u32(tb[ZCTRACE_SESSION_A_ID]);
-	s->pid = get_u32(tb[ZCTRACE_SESSION_A_PID]);
-	s->flags = get_u32(tb[ZCTRACE_SESSION_A_FLAGS]);
-	s->state = get_u32(tb[ZCTRACE_SESSION_A_STATE]);
-	s->owner_uid = get_u32(tb[ZCTRACE_SESSION_A_OWNER_UID]);
-	if (tb[ZCTRACE_SESSION_A_COMM])
-		nla_strlcpy(s->comm, tb[ZCTRACE_SESSION_A_COMM], sizeof(s->comm));
-	if (tb[ZCTRACE_SESSION_A_START_NS])
-		s->start_ns = nla_get_u64(tb[ZCTRACE_SESSION_A_START_NS]);
+	s->id = nla_get_u32(tb[ZCTRACE_SESSION_A_ID]);
+	s->pid = nla_get_u32(tb[ZCTRACE_SESSION_A_PID]);
+	s->flags = nla_get_u32(tb[ZCTRACE_SESSION_A_FLAGS]);
+	s->state = nla_get_u32(tb[ZCTRACE_SESSION_A_STATE]);
+	s->owner_uid = nla_get_u32(tb[ZCTRACE_SESSION_A_OWNER_UID]);
+	nla_strlcpy(s->comm, tb[ZCTRACE_SESSION_A_COMM], sizeof(s->comm));
+	s->start_ns = nla_get_u64(tb[ZCTRACE_SESSION_A_START_NS]);
 	for (int i = ZCTRACE_CTR_COPY_U2K_BYTES; i <= ZCTRACE_CTR_MAX; i++)
-		if (ctr[i])
-			s->ctr.v[i] = nla_get_u64(ctr[i]);
+		s->ctr.v[i] = nla_get_u64(ctr[i]);
 	return 0;
 }
 
@@ -215,16 +221,15 @@ static int parse_probe(struct nl_msg *msg, void *arg)
 	if (parse_top(msg, tb, &cmd) < 0 || !tb[ZCTRACE_A_PROBE] ||
 	    nla_parse_nested(pb, ZCTRACE_PROBE_A_MAX, tb[ZCTRACE_A_PROBE],
 			     probe_policy) < 0 ||
-	    !pb[ZCTRACE_PROBE_A_NAME])
+	    !all_present(pb, ZCTRACE_PROBE_A_NAME, ZCTRACE_PROBE_A_MAX,
+			 ZCTRACE_PROBE_A_ATTACHED))
 		return -EBADMSG;
 	nla_strlcpy(p.name, pb[ZCTRACE_PROBE_A_NAME], sizeof(p.name));
-	p.kind = get_u32(pb[ZCTRACE_PROBE_A_KIND]);
-	p.err = get_u32(pb[ZCTRACE_PROBE_A_ERRNO]);
+	p.kind = nla_get_u32(pb[ZCTRACE_PROBE_A_KIND]);
+	p.err = nla_get_u32(pb[ZCTRACE_PROBE_A_ERRNO]);
 	p.attached = pb[ZCTRACE_PROBE_A_ATTACHED];
-	if (pb[ZCTRACE_PROBE_A_HITS])
-		p.hits = nla_get_u64(pb[ZCTRACE_PROBE_A_HITS]);
-	if (pb[ZCTRACE_PROBE_A_MISSED])
-		p.missed = nla_get_u64(pb[ZCTRACE_PROBE_A_MISSED]);
+	p.hits = nla_get_u64(pb[ZCTRACE_PROBE_A_HITS]);
+	p.missed = nla_get_u64(pb[ZCTRACE_PROBE_A_MISSED]);
 	return w->cb(&p, w->arg);
 }
 
