@@ -105,11 +105,19 @@ static int stat_command(int fd, struct stat_run *s)
 	uint32_t id;
 	double t0;
 
-	if (pipe2(go, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
+	if (pipe2(go, O_CLOEXEC))
 		return fail("pipe: %s", strerror(errno));
+	if (pipe2(report, O_CLOEXEC)) {
+		err = fail("pipe: %s", strerror(errno));
+		goto err_go;
+	}
 	s->pid = fork();
-	if (s->pid < 0)
-		return fail("fork: %s", strerror(errno));
+	if (s->pid < 0) {
+		err = fail("fork: %s", strerror(errno));
+		close(report[0]);
+		close(report[1]);
+		goto err_go;
+	}
 	if (!s->pid)
 		child(s->argv, go[0], report[1]);
 	close(go[0]);
@@ -125,17 +133,27 @@ static int stat_command(int fd, struct stat_run *s)
 	close(go[1]);
 	if (err) {
 		wait_status(s->pid);
-		return module_error("start a session", -err);
+		err = module_error("start a session", -err);
+		goto out;
 	}
 	t0 = now_seconds();
 	if (read(report[0], &exec_err, sizeof(exec_err)) == sizeof(exec_err)) {
 		wait_status(s->pid);
 		zcdev_stop(fd, id, NULL);
 		fail("cannot run %s: %s", s->argv[0], strerror(exec_err));
-		return 127;
+		err = 127;
+		goto out;
 	}
 	s->status = wait_status(s->pid);
-	return finish(fd, id, t0, s) ? 1 : s->status;
+	err = finish(fd, id, t0, s) ? 1 : s->status;
+out:
+	close(report[0]);
+	return err;
+
+err_go:
+	close(go[0]);
+	close(go[1]);
+	return err;
 }
 
 /* -p: until ^C, or until every traced thread has exited. */

@@ -330,7 +330,7 @@ struct receiver {
  * discards what arrives inside the kernel (MSG_TRUNC: TCP drops the bytes
  * without copying them out) and asks for far more than a chunk at once.
  */
-static void __attribute__((noreturn)) receive(int ns, int report)
+static void __attribute__((noreturn)) receive(int ns, int report, pid_t parent)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
@@ -342,6 +342,9 @@ static void __attribute__((noreturn)) receive(int ns, int report)
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A parent that died before the prctl() sent no signal. */
+	if (getppid() != parent)
+		_exit(1);
 	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
 	if (setns(ns, CLONE_NEWNET) ||
 	    (ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
@@ -369,16 +372,20 @@ static void __attribute__((noreturn)) receive(int ns, int report)
 
 static int receiver_start(const struct link_env *e, struct receiver *rc)
 {
+	pid_t parent = getpid();
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC))
 		return fail("pipe: %s", strerror(errno));
 	rc->pid = fork();
-	if (rc->pid < 0)
+	if (rc->pid < 0) {
+		close(p[0]);
+		close(p[1]);
 		return fail("fork: %s", strerror(errno));
+	}
 	if (!rc->pid) {
 		close(p[0]);
-		receive(e->rx.ns, p[1]);
+		receive(e->rx.ns, p[1], parent);
 	}
 	close(p[1]);
 	rc->report = p[0];
