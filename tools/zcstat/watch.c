@@ -81,9 +81,11 @@ static void print_values(const char *id, const char *pid, const char *what,
 	printf("%5s %8s %-11.11s", id, pid, what);
 	for (size_t i = 0; i < ARRAY_SIZE(columns); i++) {
 		uint64_t v = column_value(&columns[i], c);
+		uint64_t before = base ? column_value(&columns[i], base) : 0;
 
-		if (base)
-			v -= column_value(&columns[i], base);
+		/* A reset (ZCTRACE_IOC_RESET) since: all there is is new. */
+		if (v >= before)
+			v -= before;
 		printf("%9s", fmt_value(buf, v, columns[i].bytes));
 	}
 	putchar('\n');
