@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,19 @@ int module_error(const char *what, int err)
 	}
 }
 
+/* Whether arg is --name=value for a long option without a value. */
+static bool takes_no_value(const struct option *o, const char *arg)
+{
+	size_t len = strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) || !arg[len])
+		return false;
+	for (; o->name; o++)
+		if (strlen(o->name) == len - 2 && !strncmp(o->name, arg + 2, len - 2))
+			return o->has_arg == no_argument;
+	return false;
+}
+
 int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 	     const struct option *longopts, int *bad)
 {
@@ -75,7 +89,11 @@ int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (c == '?' && optopt)
+	/* getopt_long() sets optopt for a long option given a value it does not take. */
+	if (c == '?' && takes_no_value(longopts, argv[optind - 1]))
+		*bad = usage_error(cmd, "option '%.*s' takes no value",
+				   (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+	else if (c == '?' && optopt)
 		*bad = usage_error(cmd, "unknown option '-%c'", optopt);
 	else if (c == '?')
 		*bad = usage_error(cmd, "unknown option '%s'", argv[optind - 1]);

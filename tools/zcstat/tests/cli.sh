@@ -33,6 +33,7 @@ expect 2 1 "must differ" -- verify --iface eth0 --peer-iface eth0
 expect 2 1 "unknown option '--frobnicate'" -- verify --frobnicate
 expect 2 1 "verify runs every mode" -- verify --mode sendfile
 expect 2 1 "needs a value" -- run --mode
+expect 2 1 "option '--json' takes no value" -- run --mode sendfile --json=1
 expect 2 1 "either -p PID or" -- stat
 expect 2 1 "either -p PID or" -- stat -p 1 -- true
 expect 2 1 "bad pid 'x'" -- stat -p x
