@@ -12,7 +12,15 @@
 #include "zcdev.h"
 #include "zcstat.h"
 
-int module_version(struct module_version *v)
+struct module_version {
+	uint32_t abi, nr_counters;
+};
+
+/*
+ * The module's version, through netlink or else the device: 0, -ENOENT
+ * when it is not loaded, -EPERM/-EACCES when we may not ask.
+ */
+static int module_version(struct module_version *v)
 {
 	struct zgenl g;
 	int err, fd;

@@ -60,12 +60,6 @@ void catch_signals(void);
 /* Grow *base to hold element n (realloc); NULL when out of memory. */
 void *array_slot(void **base, size_t n, size_t size);
 
-/* The module's version, through netlink or else the device. */
-struct module_version {
-	uint32_t abi, nr_counters;
-};
-/* 0, -ENOENT when not loaded, -EPERM/-EACCES when we may not ask. */
-int module_version(struct module_version *v);
 /* Print "zcstat VERSION" and what is known of the module. */
 int print_version(void);
 
