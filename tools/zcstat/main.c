@@ -18,7 +18,8 @@
 	"                     temporary file in $TMPDIR or /tmp)\n" \
 	"  --iface DEV --peer-iface DEV2\n" \
 	"                     send from DEV to DEV2 (two NICs on one wire), both\n" \
-	"                     moved into namespaces for the run (default: veth)\n" \
+	"                     moved into namespaces for the run, so they must have\n" \
+	"                     no IP addresses (default: veth)\n" \
 	"  --json             one JSON document (Documentation/zctrace.rst)\n"
 
 static const struct command commands[] = {

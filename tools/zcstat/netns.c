@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <linux/ethtool.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -232,12 +234,42 @@ static int make_veth(struct link_env *e)
 	return 0;
 }
 
+/*
+ * Whether dev holds addresses that leaving this namespace would delete.
+ * IPv6 link-local ones come back by themselves when it is up again.
+ */
+static int has_addresses(const char *dev)
+{
+	struct ifaddrs *all, *a;
+	bool found = false;
+
+	if (getifaddrs(&all))
+		return -errno;
+	for (a = all; a && !found; a = a->ifa_next) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a->ifa_addr;
+
+		if (!a->ifa_addr || strcmp(a->ifa_name, dev))
+			continue;
+		found = a->ifa_addr->sa_family == AF_INET ||
+			(a->ifa_addr->sa_family == AF_INET6 &&
+			 !IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr));
+	}
+	freeifaddrs(all);
+	return found;
+}
+
 /* Move a user's device from home into end's namespace. */
 static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 {
 	int flags, index, err;
 
 	snprintf(end->dev, sizeof(end->dev), "%s", dev);
+	err = has_addresses(dev);
+	if (err < 0)
+		return fail("cannot list addresses: %s", strerror(-err));
+	if (err)
+		return fail("%s has IP addresses, which moving it into a namespace would delete: "
+			    "give zcstat devices it can have to itself", dev);
 	flags = if_flags(e->io_home, dev);
 	index = ifindex(e->io_home, dev);
 	if (flags < 0 || index < 0)

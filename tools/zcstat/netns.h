@@ -5,7 +5,8 @@
  * 192.0.2.2/24 (TEST-NET-1) on them, so that nothing in the caller's
  * namespace changes or clashes.  Either a veth pair made for the run or
  * two devices given by the user (e.g. two NICs on one wire), moved there
- * for the run and moved back, as they were, on teardown.
+ * for the run and moved back, up or down as they were, on teardown.  A
+ * device with IP addresses is refused: leaving its namespace deletes them.
  */
 #ifndef ZCSTAT_NETNS_H
 #define ZCSTAT_NETNS_H

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # zcstat against the loaded module (run as root in the test guest), in TAP:
-# verify's JSON says what its table says, and watch shows counts moving.
+# verify's JSON says what its table says, watch shows counts moving, stat
+# counts what run counts, and a device with addresses is not taken.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -9,7 +10,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -109,3 +110,19 @@ then
 else
 	echo "not ok 3 stat -- CMD counts the transfer as run does"
 fi
+
+# 4. A device of the user's that holds addresses is refused, not moved into
+#    a namespace (which would delete them), and keeps them.
+ip link add zclive0 type dummy && ip link add zclive1 type dummy &&
+	ip addr add 198.51.100.1/24 dev zclive0
+out=$("$Z" run --mode sendfile --size 1M --iface zclive0 --peer-iface zclive1 2>&1)
+status=$?
+if [ $status = 1 ] && [[ $out == *"zclive0 has IP addresses"* ]] &&
+   ip -o addr show dev zclive0 | grep -q 198.51.100.1/24; then
+	echo "ok 4 run refuses a device that has addresses"
+else
+	echo "not ok 4 run refuses a device that has addresses"
+	echo "# exit $status: $out"
+fi
+ip link del zclive0 2>/dev/null
+ip link del zclive1 2>/dev/null
