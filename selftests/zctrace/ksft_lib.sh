@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the shell selftests: TAP output with kselftest's exit codes.
 
-ksft_pass=0 ksft_fail=0 ksft_skip=0 ksft_num=0
+ksft_pass=0 ksft_fail=0 ksft_skip=0 ksft_num=0 ksft_failed=0
 
 ksft_plan() {
 	echo "TAP version 13"
@@ -32,16 +32,21 @@ ksft_finish() {
 	exit 0
 }
 
-# Run "$@" and report it as one test named by its function.
+# Run "$@" and report it as one test named by its function: it fails if
+# it called fail, whatever its last command returned.
 ksft_run() {
 	local rc
+	ksft_failed=0
 	"$@"
 	rc=$?
+	((ksft_failed)) && rc=1
 	ksft_result "$rc" "$1"
 }
 
-# Say what went wrong on a test's own line, then fail.
+# Say what went wrong on a test's own line and mark the test failed; it
+# goes on, so that one run reports every check that fails.
 fail() {
 	echo "# $*"
+	ksft_failed=1
 	return 1
 }
