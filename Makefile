@@ -58,10 +58,10 @@ selftests:
 check: modules zcstat selftests
 	tools/vm/check
 
-demo: module zcstat
+demo: modules zcstat
 	tools/vm/demo
 
-bench: module zcstat
+bench: modules zcstat
 	tools/bench/run
 
 install: module zcstat
