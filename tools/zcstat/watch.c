@@ -86,7 +86,7 @@ static void print_values(const char *id, const char *pid, const char *what,
 		/* A reset (ZCTRACE_IOC_RESET) since: all there is is new. */
 		if (v >= before)
 			v -= before;
-		printf("%9s", fmt_value(buf, v, columns[i].bytes));
+		printf(" %9s", fmt_value(buf, v, columns[i].bytes));
 	}
 	putchar('\n');
 }
@@ -104,7 +104,7 @@ static void render(const struct watch *w)
 	       w->tty ? "; q or Ctrl-C quits" : "");
 	printf("%5s %8s %-11s", "ID", "PID", "COMM");
 	for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
-		printf("%9s", columns[i].title);
+		printf(" %9s", columns[i].title);
 	putchar('\n');
 	for (size_t i = 0; i < w->cur.n; i++) {
 		const struct session_info *s = &w->cur.v[i];
