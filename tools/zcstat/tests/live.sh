@@ -60,21 +60,23 @@ else
 	echo "not ok 1 verify --json agrees with the table"
 fi
 
-# 2. watch in a terminal (tmux) while a transfer runs: the session appears
-#    and its counters differ between two screens a few seconds apart.
-tmux new-session -d -s $session -x 100 -y 40 "$Z watch -i 1"
-"$Z" run --mode read-write --size 128M --chunk 64K >/dev/null 2>&1 &
-xfer=$!
-sleep 4
+# 2. watch in a terminal (tmux) while a traced command makes system calls
+#    for 8 s: its session appears and its counts differ between two
+#    screens a few seconds apart.
+tmux new-session -d -s $session -x 120 -y 40 "$Z watch -i 1"
+"$Z" stat -- bash -c 'end=$((SECONDS + 8)); while ((SECONDS < end)); do read -r _ </proc/uptime; done' \
+	>/dev/null 2>&1 &
+traced=$!
+sleep 3
 tmux capture-pane -p -t $session >"$work/screen1"
 sleep 3
 tmux capture-pane -p -t $session >"$work/screen2"
-wait $xfer
+wait $traced
 tmux send-keys -t $session q
 sleep 1
-# The traced zcstat's row and the total under it, without the clock above.
+# The traced command's row and the total under it, without the clock above.
 session_rows() {
-	awk '/^ +[0-9]+ +[0-9]+ zcstat / { print; getline; print }' "$1"
+	awk '/^ +[0-9]+ +[0-9]+ bash / { print; getline; print }' "$1"
 }
 session_rows "$work/screen1" >"$work/rows1"
 session_rows "$work/screen2" >"$work/rows2"
