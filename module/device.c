@@ -90,10 +90,12 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 		return -ENOMEM;
 	/*
 	 * A STOP that could not hand its counts back must not destroy them:
-	 * everything it will write is written once before the session goes.
+	 * everything it will write is written once before the session goes
+	 * (short of the caller unmapping it meanwhile).
 	 */
 	ret = -EFAULT;
-	if (stop && (clear_user(counters, len) || put_user(0, &ureq->state)))
+	if (stop && (clear_user(counters, len) || put_user(0, &ureq->nr_counters) ||
+		     put_user(0, &ureq->state)))
 		goto out;
 
 	if (stop)
