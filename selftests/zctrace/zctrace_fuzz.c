@@ -184,6 +184,17 @@ static bool ioctl_err_ok(unsigned long cmd, int err, bool known)
 	}
 }
 
+/*
+ * do_vfs_ioctl() answers some commands for every file before the driver
+ * sees them (FIGETBSZ, FS_IOC_GETFSUUID since 6.5, the FIO*, FI* and
+ * FS_IOC_* families): they are not the module's to refuse with ENOTTY.
+ */
+static bool vfs_ioctl_type(unsigned int type)
+{
+	return type == 0 || type == 0x15 || type == 'T' || type == 'X' ||
+	       type == 'f' || type == 0x94;
+}
+
 static void *ioctl_fuzzer(void *arg)
 {
 	struct fuzz *f = arg;
@@ -207,8 +218,11 @@ static void *ioctl_fuzzer(void *arg)
 		if (chance(&s, 90)) {
 			cmd = zc_cmds[rnd(&s, ARRAY_SIZE(zc_cmds))];
 		} else {
-			cmd = _IOC(rnd(&s, 4), chance(&s, 70) ? ZCTRACE_IOC_MAGIC : rnd(&s, 256),
-				   rnd(&s, 8), rnd(&s, 128));
+			unsigned int type = chance(&s, 70) ? ZCTRACE_IOC_MAGIC : rnd(&s, 256);
+
+			if (vfs_ioctl_type(type))
+				type = ZCTRACE_IOC_MAGIC;
+			cmd = _IOC(rnd(&s, 4), type, rnd(&s, 8), rnd(&s, 128));
 			known = false;
 			for (unsigned int i = 0; i < ARRAY_SIZE(zc_cmds); i++)
 				if (cmd == zc_cmds[i])
