@@ -21,7 +21,7 @@ PACKAGES=(
 	libnl-3-dev libnl-genl-3-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
-	iproute2 ethtool kmod util-linux procps e2fsprogs
+	iproute2 ethtool kmod util-linux procps e2fsprogs dmsetup
 	tmux xz-utils zstd cpio
 	python3 iperf3 gnuplot-nox
 )
