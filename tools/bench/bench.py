@@ -5,7 +5,9 @@
 Times `zcstat run` for every mode and chunk four ways: zctrace not loaded,
 loaded with no session, loaded with another process's session, and with a
 session on the sender, the ways interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
-of veth path.  Writes bench.json, bench.dat and bench.txt (the table) to --out.
+of veth path.  In each way but "idle" it also times dd loops whose probe
+hits are known, for what one hit costs a thread that is traced and one
+that is not.  Writes bench.json, bench.dat and bench.txt (the tables) to --out.
 """
 
 import argparse
@@ -34,6 +36,17 @@ MIB = 1 << 20
 # The peers' link, addressed like zcstat's own veth pair.
 TX_NS, RX_NS = "zcbench-tx", "zcbench-rx"
 TX_ADDR, RX_ADDR = "192.0.2.1", "192.0.2.2"
+# The per-hit workloads: dd loops of COUNT blocks (None: as many as the
+# bench's file holds), each making two system calls a block and, after the
+# first, one copy of a kind.  A 4K block is one page, copied by one call of
+# the copy routine.  {file} is the bench's file, {scratch} one as big to
+# overwrite, so that no page is allocated while timed.
+PER_HIT = [
+    ("syscalls", ["if=/dev/zero", "of=/dev/null", "bs=1"], 50000),
+    ("page reads", ["if={file}", "of=/dev/null", "bs=4K"], None),
+    ("page writes", ["if=/dev/zero", "of={scratch}", "bs=4K", "conv=notrunc"], None),
+]
+SYSCALL_PROBE = "sys_enter"
 # Lets deferred work of a way switch (RCU callbacks, freed memory) finish
 # before anything is timed.
 SETTLE_S = 0.3
@@ -211,6 +224,26 @@ class Peer:
         sh("ip", "netns", "del", RX_NS)
 
 
+def per_hit_runs(args, way, rep):
+    """Each PER_HIT workload at one block and at COUNT, under a session of
+    its own in the "session" way, with the probe hits that session got."""
+    runs = []
+    for name, operands, count in PER_HIT:
+        for blocks in (1, count or os.path.getsize(args.file) // 4096):
+            cmd = ["dd", *(o.format(file=args.file, scratch=args.scratch) for o in operands),
+                   f"count={blocks}"]
+            if way == "session":
+                cmd = [ZCSTAT, "stat", "--"] + cmd
+            before = hits() if way == "session" else None
+            r = {"workload": name, "way": way, "rep": rep, "blocks": blocks,
+                 "cpu": Proc(cmd).finish()[1]}
+            if before is not None:
+                after = hits()
+                r["hits"] = {p: after[p] - before[p] for p in after if after[p] > before[p]}
+            runs.append(r)
+    return runs
+
+
 def cost_of(cmd):
     """CPU and wall seconds of running cmd."""
     t0 = time.monotonic()
@@ -224,7 +257,7 @@ def measure(args):
     transfer, subtracted in summarize()."""
     ways = Ways(args.module)
     peer = Peer()
-    doc = {"runs": [], "idle_checks": [], "attach_detach": []}
+    doc = {"runs": [], "per_hit_runs": [], "idle_checks": [], "attach_detach": []}
     configs = [(m, c) for c in args.chunks for m in MODES]
     peers = dict(zip(PEERS, ([], ["-Z"], ["-F", args.file])))
 
@@ -232,9 +265,11 @@ def measure(args):
         doc["runs"].append(dict(timed(), rep=rep, tool=tool, way=way, mode="fixed",
                                 chunk=for_chunk, size=size))
 
-    # Each transfer once, untimed: the first ones after boot run slower.
+    # Each transfer and loop once, untimed: the first ones after boot run
+    # slower, and the first writes over the scratch file too.
     for mode, chunk in configs:
         zcstat_run(args, "none", mode, args.size_of[chunk] // 4, chunk)
+    per_hit_runs(args, "none", None)
     for rep in range(args.reps):
         order = WAYS[rep % len(WAYS):] + WAYS[:rep % len(WAYS)]
         for way in order:
@@ -256,6 +291,8 @@ def measure(args):
                     r["hits"] = {p: after[p] - before[p] for p in after if after[p] > before[p]}
                 doc["runs"].append(dict(r, rep=rep, tool="zcstat", way=way, mode=mode,
                                         chunk=chunk, size=size))
+            if way != "idle":
+                doc["per_hit_runs"] += per_hit_runs(args, way, rep)
             if way != "none":
                 continue
             for tool, flags in peers.items():
@@ -329,6 +366,61 @@ def summarize(runs, ns_per_unit):
                 row["insns_per_hit"] = row["ns_per_hit"]["median"] / ns_per_unit
         table.append(row)
     return table
+
+
+def per_hit_costs(runs, kinds, ns_per_unit):
+    """What one hit costs a thread that is not traced ("others") and one
+    that is ("session"), over the same loop without the module: for the
+    syscall loop per sys_enter hit, for the others per hit of their copy
+    probe once their system calls' share is taken out.  A workload's work
+    is its COUNT-block run less its one-block run, of the same way and rep;
+    its hits are the session's, which every thread's loop fires alike."""
+    work, hit_counts = {}, {}
+    for r in runs:
+        key = (r["workload"], r["way"], r["rep"])
+        work[key] = work.get(key, 0) + (r["cpu"] if r["blocks"] > 1 else -r["cpu"])
+        if "hits" in r:
+            sign = 1 if r["blocks"] > 1 else -1
+            counts = hit_counts.setdefault((r["workload"], r["rep"]), {})
+            for p, n in r["hits"].items():
+                counts[p] = counts.get(p, 0) + sign * n
+    unit = ns_per_unit or 1
+    out = []
+    for way in ("others", "session"):
+        per_syscall = {}
+        for name, _, _ in PER_HIT:
+            costs, probes = [], {}
+            for (w, rep), counts in sorted(hit_counts.items()):
+                if w != name:
+                    continue
+                extra = 1e9 * (work[(name, way, rep)] - work[(name, "none", rep)])
+                syscalls = counts.get(SYSCALL_PROBE, 0)
+                if name == PER_HIT[0][0]:
+                    per_syscall[rep] = extra / syscalls
+                    costs.append(per_syscall[rep] / unit)
+                    probes = {SYSCALL_PROBE: syscalls}
+                    continue
+                probes = {p: n for p, n in counts.items() if p != SYSCALL_PROBE and n > 0}
+                copies = sum(probes.values())
+                if not copies:
+                    sys.exit(f"bench: {name} hit no copy probe")
+                costs.append((extra - per_syscall[rep] * syscalls) / copies / unit)
+            out.append({"workload": name, "way": way, "probes": probes,
+                        "kinds": {p: kinds.get(p, "?") for p in probes},
+                        "per_hit": spread(costs)})
+    return out
+
+
+def print_per_hit(rows, unit, f):
+    print(f"\n{'workload':<12} {'probe':<28} {'kind':<24} {'hits':>7}"
+          f" {'untraced':>9} {'traced':>9} {'±%':>5}  ({unit} per hit)", file=f)
+    by = {(r["workload"], r["way"]): r for r in rows}
+    for name, _, _ in PER_HIT:
+        o, s = by[(name, "others")], by[(name, "session")]
+        for p, n in s["probes"].items():
+            print(f"{name:<12} {p:<28} {s['kinds'][p]:<24} {n:7d}"
+                  f" {o['per_hit']['median']:9.0f} {s['per_hit']['median']:9.0f}"
+                  f" {max(o['per_hit']['iqr_pct'], s['per_hit']['iqr_pct']):5.1f}", file=f)
 
 
 def print_table(table, f):
@@ -411,16 +503,20 @@ def main():
     args.module = module_for(rel)
     # On tmpfs: no disk in the timings, and zcstat cannot drop its cache.
     args.file = "/tmp/zcbench.dat"
-    with open(args.file, "wb") as f:
-        block = bytes(range(256)) * 4096
-        for _ in range(max(args.size_of.values()) // len(block)):
-            f.write(block)
+    args.scratch = "/tmp/zcbench.scratch"
+    block = bytes(range(256)) * 4096
+    for path in (args.file, args.scratch):
+        with open(path, "wb") as f:
+            for _ in range(max(args.size_of.values()) // len(block)):
+                f.write(block)
     shift = os.environ.get("ZC_BENCH_ICOUNT_SHIFT")
     ns_per_unit = 2 ** int(shift) if shift else None
 
     t0 = time.monotonic()
     doc = measure(args)
     table = summarize(doc["runs"], ns_per_unit)
+    per_hit = per_hit_costs(doc["per_hit_runs"], doc["probes_in_session"], ns_per_unit)
+    unit = "insns" if ns_per_unit else "ns"
     doc = {
         "kernel": rel,
         # Which build was measured: others may rebuild the tree meanwhile.
@@ -436,13 +532,16 @@ def main():
         "attach_detach_wall": spread([a["wall"] for a in doc["attach_detach"]]),
         **doc,
         "summary": table,
+        "per_hit": {"unit": unit, "costs": per_hit},
     }
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         write_json(rounded(doc), f)
     write_dat(table, os.path.join(args.out, "bench.dat"))
     with open(os.path.join(args.out, "bench.txt"), "w") as f:
         print_table(table, f)
+        print_per_hit(per_hit, unit, f)
     print_table(table, sys.stdout)
+    print_per_hit(per_hit, unit, sys.stdout)
 
 
 if __name__ == "__main__":
