@@ -56,7 +56,7 @@ insmod_creates_node_and_family() {
 # the sig_enforce parameter only then) and the module has none appended.
 expected_taint() {
 	if [[ -e /sys/module/module/parameters/sig_enforce ]] &&
-	   [[ $(tail -c 28 "$ko" | tr -d '\n') != "~Module signature appended~" ]]; then
+	   [[ $(tail -c 28 "$ko" | tr -d '\n\0') != "~Module signature appended~" ]]; then
 		echo OE
 	else
 		echo O

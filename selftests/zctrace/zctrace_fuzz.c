@@ -54,7 +54,8 @@ static bool chance(uint64_t *s, unsigned int pct)
 
 struct fuzz {
 	uint64_t seed;
-	long ioctl_calls, genl_calls;
+	long ioctl_calls, genl_calls;	/* planned */
+	long ioctl_made, genl_made;	/* made: a thread that gives up early fails */
 	struct zc_threads targets;
 	pid_t dead_pid;
 	int fds[NR_FILES];
@@ -256,6 +257,7 @@ static void *ioctl_fuzzer(void *arg)
 			f->ids[f->nr_ids < NR_IDS ? f->nr_ids++ : rnd(&s, NR_IDS)] = id;
 		}
 	}
+	f->ioctl_made = n;
 	return NULL;
 }
 
@@ -396,6 +398,7 @@ static void *genl_fuzzer(void *arg)
 			ksft_print_msg("genl cmd %u flags %#x: unexpected %s\n", cmd, flags,
 				       strerror(err));
 	}
+	f->genl_made = n;
 	zc_nl_close(&nl);
 	free(m);
 	free(sentinel);
@@ -485,7 +488,7 @@ TEST_F_TIMEOUT(fuzz, ioctl_and_genl, 290)
 	struct timespec t0, t1;
 	pthread_t a, b;
 	struct zc_nl nl;
-	long refcnt, calls = f->ioctl_calls + f->genl_calls;
+	long refcnt, calls;
 	int before, i, anchor;
 	double secs;
 
@@ -518,9 +521,12 @@ TEST_F_TIMEOUT(fuzz, ioctl_and_genl, 290)
 
 	print_tally("ioctl results", f->ioctl_errs);
 	print_tally("genl results", f->genl_errs);
+	calls = f->ioctl_made + f->genl_made;
 	ksft_print_msg("%ld calls in %.1f s (%.0f/s): %ld sessions started, %ld dumps, %ld abandoned\n",
 		       calls, secs, calls / secs, f->starts, f->dumps, f->abandoned);
 
+	EXPECT_EQ(f->ioctl_calls, f->ioctl_made);
+	EXPECT_EQ(f->genl_calls, f->genl_made);
 	EXPECT_EQ(0, f->bad_ioctl);
 	EXPECT_EQ(0, f->bad_genl);
 	/* Nothing the fuzzer did outlives its files and sockets. */

@@ -220,6 +220,7 @@ TEST_F(life, probes_only_while_sessions)
 		if (p[i].attached && (p[i].kind == ZCTRACE_PROBE_KPROBE ||
 				      p[i].kind == ZCTRACE_PROBE_KRETPROBE))
 			attached++;
+	EXPECT_EQ(nr_syms, attached);
 	EXPECT_EQ(attached, zc_kprobes_listed(syms, nr_syms));
 	TH_LOG("%d kprobes and kretprobes registered with one session, of %d", attached, nr_syms);
 
@@ -381,6 +382,9 @@ TEST_F(life, traced_thread_execs)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
+		/* Should the test fail before "go", EOF ends the child. */
+		close(a.go[1]);
+		close(a.tid_pipe[0]);
 		if (pthread_create(&th, NULL, exec_thread, &a))
 			_exit(12);
 		pause();

@@ -23,6 +23,7 @@
 #define NR_CYCLES	50
 #define NR_PARKED	16	/* sessions per cycle on idle threads */
 #define NR_TRAFFIC	2	/* sender/sink pairs, each sender traced */
+#define SEND_BYTES	16384	/* what a sender sends at a time */
 /*
  * Slab bytes may differ this much between before and after the cycles.
  * Every slab cache is shrunk before both measurements, so what is left is
@@ -172,7 +173,7 @@ static void *traffic_send(void *arg)
 			nr_paused--;
 		}
 		pthread_mutex_unlock(&lock);
-		if (stop || zc_send_bytes(t->snd, 16384) < 0)
+		if (stop || zc_send_bytes(t->snd, SEND_BYTES) < 0)
 			break;
 		/* Steady traffic, not a CPU hog that would slow every cycle. */
 		usleep(1000);
@@ -299,6 +300,11 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 				  ctr[ZCTRACE_CTR_SITE_PIPE_BYTES] +
 				  ctr[ZCTRACE_CTR_SITE_SEGMENT_BYTES] +
 				  ctr[ZCTRACE_CTR_SITE_OTHER_BYTES]) TH_LOG("cycle %d", cycle);
+			/* A sender copies whole sends only: it pauses between them. */
+			EXPECT_EQ(ctr[ZCTRACE_CTR_COPY_U2K_BYTES],
+				  ctr[ZCTRACE_CTR_SITE_SOCK_SEND_BYTES]) TH_LOG("cycle %d", cycle);
+			EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES] % SEND_BYTES)
+				TH_LOG("cycle %d", cycle);
 			copied += ctr[ZCTRACE_CTR_COPY_U2K_BYTES];
 		}
 		/* Odd cycles stop the busy sessions; closing ends the rest. */
@@ -339,6 +345,7 @@ TEST_F_TIMEOUT(load, cycles_under_traffic, 280)
 	       nr_cycles, sessions - (NR_PARKED + NR_TRAFFIC + 1), t1 - t0,
 	       (t1 - t0) / (nr_cycles + 1));
 	TH_LOG("%llu bytes sent by the traced senders while traced", copied);
+	EXPECT_LT(0, copied);
 	TH_LOG("slab objects in use: %lld -> %lld bytes (%+lld, tolerance %d)",
 	       slab0, slab1, slab1 - slab0, SLAB_TOLERANCE);
 	TH_LOG("meminfo Slab: %ld -> %ld kB, Percpu: %ld -> %ld kB",
