@@ -158,6 +158,9 @@ void zc_task_exit(struct task_struct *task)
 
 u32 zc_session_state(struct zc_session *s)
 {
+	/* Retiring unhashes every thread: what was running then still was. */
+	if (READ_ONCE(s->dying))
+		return s->end_state;
 	return READ_ONCE(s->nr_tasks) ? ZCTRACE_STATE_RUNNING : ZCTRACE_STATE_EXITED;
 }
 
@@ -229,7 +232,8 @@ static void zc_sessions_retire(struct list_head *list)
 
 	spin_lock(&zc_tasks_lock);
 	list_for_each_entry(s, list, client_node) {
-		s->dying = true;
+		s->end_state = zc_session_state(s);
+		WRITE_ONCE(s->dying, true);
 		list_for_each_entry_safe(t, tmp, &s->tasks, node) {
 			zc_task_unhash(t);
 			list_add(&t->node, &dead);
@@ -442,13 +446,13 @@ int zc_session_stop(struct zc_client *client, u32 id, u64 *counters, u32 *state)
 		xa_erase(&zc_sessions, id);
 		zc_nr_sessions--;
 		list_move(&s->client_node, &list);
-		*state = zc_session_state(s);
 	}
 	mutex_unlock(&zc_sessions_mutex);
 	if (!s)
 		return -ENOENT;
 
 	zc_sessions_retire(&list);
+	*state = zc_session_state(s);
 	zc_session_end(s, counters);
 	return 0;
 }

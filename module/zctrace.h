@@ -55,6 +55,7 @@ struct zc_session {
 	struct list_head tasks;		/* of zc_task, under zc_tasks_lock */
 	unsigned int nr_tasks;		/* under zc_tasks_lock */
 	bool dying;			/* under zc_tasks_lock */
+	u32 end_state;			/* its state when it began dying */
 	u64 exited_minflt, exited_majflt, exited_csw;
 
 	/* The sockets the traced tasks sent on, see sockets.c. */

@@ -491,10 +491,11 @@ TEST_F(nl, dump_probes)
 	TH_LOG("%d probes", n);
 }
 
-/* STOP tells the "sessions" group, with the final counts. */
+/* STOP tells the "sessions" group, with the final counts and state. */
 TEST_F(nl, session_end_multicast)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	uint32_t state = 99;
 	struct zc_nl_session s;
 	struct zc_nl mc;
 	char *buf;
@@ -505,7 +506,9 @@ TEST_F(nl, session_end_multicast)
 	ASSERT_EQ(0, zc_nl_open(&mc));
 	grp = mc.mcgrp;
 	ASSERT_EQ(0, setsockopt(mc.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
-	ASSERT_EQ(0, zc_stop(self->fd, self->id, ctr, NULL));
+	ASSERT_EQ(0, zc_stop(self->fd, self->id, ctr, &state));
+	/* This thread still runs. */
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
 	buf = mc.buf;
 	len = zc_nl_recv(&mc, buf, ZC_MSG_MAX, 5000);
 	ASSERT_LT(0, len);
@@ -518,6 +521,7 @@ TEST_F(nl, session_end_multicast)
 					 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &s));
 	EXPECT_EQ(self->id, s.id);
 	EXPECT_EQ(getpid(), s.pid);
+	EXPECT_EQ(state, s.state);
 	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s.nr_counters);
 	/* The STOP itself is counted in neither. */
 	EXPECT_EQ(ctr[ZCTRACE_CTR_SYSCALLS], s.counters[ZCTRACE_CTR_SYSCALLS]);
