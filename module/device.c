@@ -11,7 +11,7 @@
 
 /*
  * Copy in an argument whose first field is its size.  Only the size this
- * ABI version knows is accepted, and reserved fields must be zero.
+ * ABI version knows is accepted; the callers check the reserved fields.
  */
 static int zc_copy_arg(void *arg, size_t size, const void __user *uarg)
 {
@@ -91,11 +91,14 @@ static long zc_ioctl_read(struct zc_client *client, void __user *uarg, bool stop
 	/*
 	 * A STOP that could not hand its counts back must not destroy them:
 	 * everything it will write is written once before the session goes
-	 * (short of the caller unmapping it meanwhile).
+	 * (short of the caller unmapping it meanwhile), with what it holds, so
+	 * that a STOP that fails leaves it as it was.
 	 */
 	ret = -EFAULT;
-	if (stop && (clear_user(counters, len) || put_user(0, &ureq->nr_counters) ||
-		     put_user(0, &ureq->state)))
+	if (stop && (copy_from_user(snap->v, counters, len) ||
+		     copy_to_user(counters, snap->v, len) ||
+		     put_user(req.nr_counters, &ureq->nr_counters) ||
+		     put_user(req.state, &ureq->state)))
 		goto out;
 
 	if (stop)

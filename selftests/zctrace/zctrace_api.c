@@ -95,6 +95,14 @@ TEST_F(api, start_read_stop)
 	EXPECT_EQ(-ENOENT, zc_read(self->fd, id, ctr, &state));
 	EXPECT_EQ(-ENOENT, zc_stop(self->fd, id, NULL, NULL));
 	EXPECT_EQ(-ENOENT, zc_reset(self->fd, id));
+	/* A STOP that fails leaves what it was given as it was. */
+	memset(ctr, 0xa5, sizeof(ctr));
+	rd.nr_counters = __ZCTRACE_CTR_MAX - 1;
+	rd.state = 7;
+	EXPECT_EQ(-ENOENT, zc_ioctl(self->fd, ZCTRACE_IOC_STOP, &rd));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX - 1, rd.nr_counters);
+	EXPECT_EQ(7, rd.state);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, ctr[ZCTRACE_CTR_SYSCALLS]);
 	/* Stopped: the same task can be traced again, under a new id. */
 	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &state));
 	EXPECT_NE(id, state);

@@ -10,10 +10,11 @@
  *  - the generic netlink family ZCTRACE_GENL_NAME lists sessions and probes.
  *
  * Every ioctl argument starts with a __u32 size that the caller sets to
- * sizeof() of the structure it was built with; the module accepts only
- * its own, so that a caller built for another layout is refused with
- * -EINVAL, never misread.  Reserved fields must be zero and unknown flags
- * are rejected with -EINVAL; fields marked "out" are ignored on input.
+ * sizeof() of the structure it was built with.  The command numbers encode
+ * that size as well, so a caller built for another layout gets -ENOTTY; a
+ * size field that disagrees with the module's is refused with -EINVAL.
+ * Either way nothing is misread.  Reserved fields must be zero and unknown
+ * flags are rejected with -EINVAL; fields marked "out" are ignored on input.
  */
 #ifndef _UAPI_LINUX_ZCTRACE_H
 #define _UAPI_LINUX_ZCTRACE_H
@@ -50,7 +51,7 @@ enum zctrace_counter {
 	ZCTRACE_CTR_SITE_OTHER_BYTES,
 
 	/* Device transfers ("DMA copies"). */
-	ZCTRACE_CTR_DISK_READ_BYTES,	/* block read completions -> page cache */
+	ZCTRACE_CTR_DISK_READ_BYTES,	/* data read bios submitted (to the page cache) */
 	ZCTRACE_CTR_DISK_READ_REQS,
 	ZCTRACE_CTR_NIC_TX_BYTES,	/* skbs handed to a hardware device */
 	ZCTRACE_CTR_SOFT_TX_BYTES,	/* skbs handed to lo, veth, ... */
