@@ -56,6 +56,7 @@ struct zc_probe {
 		} site;
 	};
 	void *addr;		/* a kprobe's address, once resolved */
+	u64 missed;		/* dropped while attached before, see zc_probe_missed() */
 	bool filtered;		/* an ftrace_ops' filter, once set */
 	unsigned int idx;	/* into zc_hits */
 	int err;
@@ -89,6 +90,24 @@ static const u8 zc_site_bytes[__ZC_SITE_MAX] = {
 };
 
 static u64 __percpu *zc_hits;
+
+/* Hits the kprobe layer dropped since the probe was registered last. */
+static unsigned long zc_kprobe_nmissed(const struct zc_probe *p)
+{
+	if (p->kind == ZCTRACE_PROBE_KRETPROBE)
+		return p->krp.kp.nmissed + p->krp.nmissed;
+	return p->krp.kp.nmissed;
+}
+
+/* Since the module was loaded, as the hits are: registering zeroes nmissed. */
+static u64 zc_probe_missed(const struct zc_probe *p)
+{
+	if (!p->attached || (p->kind != ZCTRACE_PROBE_KPROBE &&
+			     p->kind != ZCTRACE_PROBE_KRETPROBE))
+		return p->missed;
+	return p->missed + zc_kprobe_nmissed(p);
+}
+
 static DEFINE_MUTEX(zc_probes_mutex);
 static unsigned int zc_probes_users;
 
@@ -463,6 +482,16 @@ static void zc_probes_detach(void)
 		unregister_kprobes(kps, nr_kps);
 	if (nr_krps)
 		unregister_kretprobes(krps, nr_krps);
+	for (i = 0; i < nr_kps; i++) {
+		struct zc_probe *p = container_of(kps[i], struct zc_probe, krp.kp);
+
+		p->missed += zc_kprobe_nmissed(p);
+	}
+	for (i = 0; i < nr_krps; i++) {
+		struct zc_probe *p = container_of(krps[i], struct zc_probe, krp);
+
+		p->missed += zc_kprobe_nmissed(p);
+	}
 	tracepoint_synchronize_unregister();
 }
 
@@ -522,11 +551,7 @@ int zc_probe_info(unsigned int idx, struct zc_probe_info *info)
 	info->kind = p->kind;
 	info->err = p->err;
 	info->attached = p->attached;
-	info->missed = 0;
-	if (p->kind == ZCTRACE_PROBE_KPROBE)
-		info->missed = p->krp.kp.nmissed;
-	else if (p->kind == ZCTRACE_PROBE_KRETPROBE)
-		info->missed = p->krp.kp.nmissed + p->krp.nmissed;
+	info->missed = zc_probe_missed(p);
 	info->hits = 0;
 	for_each_possible_cpu(cpu)
 		info->hits += *per_cpu_ptr(zc_hits + idx, cpu);
