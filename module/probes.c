@@ -507,7 +507,8 @@ static int zc_probes_attach(void)
 		if (p->err && p->required) {
 			pr_err("cannot attach %s: %d\n", p->name, p->err);
 			zc_probes_detach();
-			return p->err;
+			/* Passed on, ENOENT or EINVAL would blame the caller. */
+			return p->err == -ENOMEM ? -ENOMEM : -EOPNOTSUPP;
 		}
 		if (p->err)
 			pr_notice("%s not attached (%d): its counts stay 0\n",
