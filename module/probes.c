@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/uio.h>
+#include <net/sock.h>
 
 #include "compat.h"
 #include "zctrace.h"
@@ -185,7 +186,8 @@ static void zc_skb_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 	int len = zc_ftrace_arg(fregs, 3);
 	struct zc_session *s;
 
-	if (len <= 0)
+	/* Received skbs hold their socket too; tcp_collapse() copies them. */
+	if (len <= 0 || skb->destructor == sock_rfree)
 		return;
 	s = zc_socket_session(skb->sk);
 	if (!s)
