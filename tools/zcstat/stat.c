@@ -74,17 +74,40 @@ static int finish(int fd, uint32_t id, double t0, struct stat_run *s)
 	return 0;
 }
 
-/* The child: wait for the go, then become the command. */
-static void __attribute__((noreturn)) child(char **argv, int go, int report)
+/* What START's errno means for the thread @pid: 1. */
+static int start_error(pid_t pid, int err)
+{
+	switch (err) {
+	case ESRCH:
+		return fail("no process %d", pid);
+	case EACCES:
+		return fail("not allowed to trace %d: that needs its uid, or CAP_SYS_PTRACE", pid);
+	case EBUSY:
+		return fail("%d is traced by another session already", pid);
+	case EOPNOTSUPP:
+		return fail("this kernel lacks a hook zctrace needs (the kernel log names it)");
+	default:
+		return module_error("start a session", err);
+	}
+}
+
+/*
+ * The child: wait for the go, then become the command.  It closes the
+ * parent's ends first, so that the parent's going away is an EOF here.
+ */
+static void __attribute__((noreturn)) child(char **argv, const int go[2],
+					    const int report[2])
 {
 	char c;
 	int err;
 
-	if (read(go, &c, 1) != 1)
+	close(go[1]);
+	close(report[0]);
+	if (read(go[0], &c, 1) != 1)
 		_exit(127);	/* the parent could not start the session */
 	execvp(argv[0], argv);
 	err = errno;
-	if (write(report, &err, sizeof(err)) != sizeof(err))
+	if (write(report[1], &err, sizeof(err)) != sizeof(err))
 		_exit(126);
 	_exit(127);
 }
@@ -119,7 +142,7 @@ static int stat_command(int fd, struct stat_run *s)
 		goto err_go;
 	}
 	if (!s->pid)
-		child(s->argv, go[0], report[1]);
+		child(s->argv, go, report);
 	close(go[0]);
 	close(report[1]);
 	/* Like time(1): ^C is for the command; we still print. */
@@ -133,7 +156,7 @@ static int stat_command(int fd, struct stat_run *s)
 	close(go[1]);
 	if (err) {
 		wait_status(s->pid);
-		err = module_error("start a session", -err);
+		err = start_error(s->pid, -err);
 		goto out;
 	}
 	t0 = now_seconds();
@@ -171,10 +194,8 @@ static int stat_pid(int fd, struct stat_run *s)
 	sigaddset(&stop, SIGHUP);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	err = zcdev_start(fd, s->pid, s->follow ? ZCTRACE_START_FOLLOW : 0, &id);
-	if (err == -ESRCH)
-		return fail("no process %d", s->pid);
 	if (err)
-		return module_error("start a session", -err);
+		return start_error(s->pid, -err);
 	t0 = now_seconds();
 	while (state == ZCTRACE_STATE_RUNNING && sigtimedwait(&stop, NULL, &tick) < 0)
 		if (zcdev_read(fd, id, NULL, &state))

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # zcstat against the loaded module (run as root in the test guest), in TAP:
 # verify's JSON says what its table says, watch shows counts moving, stat
-# counts what run counts, and a device with addresses is not taken.
+# counts what run counts, a device with addresses is not taken, and a
+# session that cannot start ends stat with the reason.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -10,7 +11,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -128,3 +129,15 @@ else
 fi
 ip link del zclive0 2>/dev/null
 ip link del zclive1 2>/dev/null
+
+# 5. A command already traced (by the outer stat's --follow) cannot get a
+#    session of its own: the inner stat says so and exits 1, and its child,
+#    which never got the go, does not keep it waiting.
+out=$(timeout 60 "$Z" stat --follow -- "$Z" stat -- true 2>&1 >/dev/null)
+status=$?
+if [ $status = 1 ] && [[ $out == *"traced by another session already"* ]]; then
+	echo "ok 5 stat -- CMD says why a session could not start"
+else
+	echo "not ok 5 stat -- CMD says why a session could not start"
+	echo "# exit $status: $out"
+fi
