@@ -6,6 +6,7 @@
  * make the whole reply -EBADMSG.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <netlink/attr.h>
@@ -165,6 +166,10 @@ static int parse_session_nest(struct nlattr *nest, struct session_info *s)
 	s->state = nla_get_u32(tb[ZCTRACE_SESSION_A_STATE]);
 	s->owner_uid = nla_get_u32(tb[ZCTRACE_SESSION_A_OWNER_UID]);
 	nla_strlcpy(s->comm, tb[ZCTRACE_SESSION_A_COMM], sizeof(s->comm));
+	/* Any thread names itself (PR_SET_NAME): show it as ps does. */
+	for (char *c = s->comm; *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
 	s->start_ns = nla_get_u64(tb[ZCTRACE_SESSION_A_START_NS]);
 	for (int i = ZCTRACE_CTR_COPY_U2K_BYTES; i <= ZCTRACE_CTR_MAX; i++)
 		s->ctr.v[i] = nla_get_u64(ctr[i]);

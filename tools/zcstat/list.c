@@ -4,28 +4,21 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "genl.h"
 #include "zcstat.h"
 
-struct list_out {
-	struct json *j;		/* NULL: for humans */
-	unsigned int n;
-};
-
-static int list_one(const struct session_info *s, void *arg)
+static void list_one(const struct session_info *s, struct json *j, bool first)
 {
-	struct list_out *out = arg;
-	struct json *j = out->j;
 	bool follow = s->flags & ZCTRACE_START_FOLLOW;
 
-	out->n++;
 	if (!j) {
 		printf("%ssession %" PRIu32 ": pid %" PRIu32 " (%s), %s%s, uid %" PRIu32 "\n",
-		       out->n > 1 ? "\n" : "", s->id, s->pid, s->comm,
+		       first ? "" : "\n", s->id, s->pid, s->comm,
 		       session_state_name(s->state), follow ? ", follow" : "", s->owner_uid);
 		counters_print(&s->ctr);
-		return 0;
+		return;
 	}
 	json_open(j, NULL, '{');
 	json_u64(j, "id", s->id);
@@ -38,7 +31,6 @@ static int list_one(const struct session_info *s, void *arg)
 	json_u64(j, "start_ns", s->start_ns);
 	counters_json(j, &s->ctr);
 	json_close(j, '}');
-	return 0;
 }
 
 int cmd_list(int argc, char **argv)
@@ -47,13 +39,13 @@ int cmd_list(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 }
 	};
-	struct list_out out = { 0 };
-	struct json j;
+	struct session_list sl = { 0 };
+	struct json j, *jp = NULL;
 	struct zgenl g;
 	int c, bad = 0, err;
 
 	while ((c = next_opt("list", argc, argv, ":j", opts, &bad)) != -1)
-		out.j = &j;
+		jp = &j;
 	if (bad)
 		return bad;
 	if (optind < argc)
@@ -62,21 +54,27 @@ int cmd_list(int argc, char **argv)
 	err = zgenl_open(&g);
 	if (err)
 		return module_error("generic netlink", -err);
-	if (out.j) {
+	/* The whole dump first: a failure must not leave half a document. */
+	err = zgenl_sessions(&g, 0, session_list_add, &sl);
+	zgenl_close(&g);
+	if (err) {
+		free(sl.v);
+		return module_error("generic netlink zctrace", -err);
+	}
+	if (jp) {
 		json_init(&j, stdout);
 		json_open(&j, NULL, '{');
 		json_open(&j, "sessions", '[');
+	} else if (!sl.n) {
+		printf("no sessions\n");
 	}
-	err = zgenl_sessions(&g, 0, list_one, &out);
-	zgenl_close(&g);
-	if (err)
-		return module_error("generic netlink zctrace", -err);
-	if (out.j) {
+	for (size_t i = 0; i < sl.n; i++)
+		list_one(&sl.v[i], jp, !i);
+	if (jp) {
 		json_close(&j, ']');
 		json_close(&j, '}');
 		json_finish(&j);
-	} else if (!out.n) {
-		printf("no sessions\n");
 	}
+	free(sl.v);
 	return 0;
 }

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <netlink/errno.h>
 #include <netlink/handlers.h>
+#include <netlink/msg.h>
 #include <netlink/socket.h>
 
 #include "nl.h"
@@ -66,11 +68,23 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-/* The ack of a request, or the end of a dump. */
+/*
+ * The ack of a request, or the end of a dump.  A dump the kernel could not
+ * finish ends with NLMSG_DONE holding the negative errno, which libnl
+ * leaves to the caller.
+ */
 static int on_done(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	((struct txn *)arg)->done = true;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct txn *t = arg;
+	int err;
+
+	if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(err)) {
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+		if (err < 0)
+			t->err = err;
+	}
+	t->done = true;
 	return NL_STOP;
 }
 

@@ -49,6 +49,7 @@ struct watch {
 	struct session_list cur, prev;
 	struct session_info ended[MAX_ENDED];	/* most recent first */
 	size_t nr_ended;
+	bool ended_lost;	/* the event socket overflowed: some not listed */
 	double interval;
 	struct termios saved;
 };
@@ -118,8 +119,8 @@ static void render(const struct watch *w)
 		print_values("", "", s->state == ZCTRACE_STATE_EXITED ? "  total, exited"
 									: "  total", &s->ctr, NULL);
 	}
-	if (w->nr_ended)
-		printf("\nended:\n");
+	if (w->nr_ended || w->ended_lost)
+		printf("\nended%s:\n", w->ended_lost ? " (some missed: too many at once)" : "");
 	for (size_t i = 0; i < w->nr_ended; i++) {
 		snprintf(id, sizeof(id), "%" PRIu32, w->ended[i].id);
 		snprintf(pid, sizeof(pid), "%" PRIu32, w->ended[i].pid);
@@ -150,8 +151,9 @@ static bool wait_interval(struct watch *w)
 		if ((pfd[0].revents & POLLIN) && read(STDIN_FILENO, &c, 1) == 1 &&
 		    (c == 'q' || c == 'Q'))
 			return false;
-		if (pfd[1].revents & POLLIN)
-			zgenl_events(&w->events);
+		/* An overflow shows as POLLERR; reading reports and clears it. */
+		if ((pfd[1].revents & (POLLIN | POLLERR)) && zgenl_events(&w->events))
+			w->ended_lost = true;
 	}
 	return false;
 }
