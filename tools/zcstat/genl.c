@@ -98,15 +98,14 @@ static struct nl_msg *request(struct zgenl *g, uint8_t cmd, int flags)
 	return msg;
 }
 
-/* The top-level attributes of a reply, checked, and its command. */
-static int parse_top(struct nl_msg *msg, struct nlattr **tb, uint8_t *cmd)
+/* The top-level attributes of a message of command @cmd, checked. */
+static int parse_top(struct nl_msg *msg, struct nlattr **tb, uint8_t cmd)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	if (!genlmsg_valid_hdr(nlh, 0) ||
+	if (!genlmsg_valid_hdr(nlh, 0) || genlmsg_hdr(nlh)->cmd != cmd ||
 	    genlmsg_parse(nlh, 0, tb, ZCTRACE_A_MAX, attr_policy) < 0)
 		return -EBADMSG;
-	*cmd = genlmsg_hdr(nlh)->cmd;
 	return 0;
 }
 
@@ -119,9 +118,8 @@ static int parse_version(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[ZCTRACE_A_MAX + 1];
 	struct version_reply *v = arg;
-	uint8_t cmd;
 
-	if (parse_top(msg, tb, &cmd) < 0 || !tb[ZCTRACE_A_ABI_VERSION] ||
+	if (parse_top(msg, tb, ZCTRACE_CMD_GET_VERSION) < 0 || !tb[ZCTRACE_A_ABI_VERSION] ||
 	    !tb[ZCTRACE_A_NR_COUNTERS])
 		return -EBADMSG;
 	v->abi = nla_get_u32(tb[ZCTRACE_A_ABI_VERSION]);
@@ -186,27 +184,21 @@ static int parse_session(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[ZCTRACE_A_MAX + 1];
 	struct session_walk *w = arg;
 	struct session_info s;
-	uint8_t cmd;
 
-	if (parse_top(msg, tb, &cmd) < 0 ||
+	if (parse_top(msg, tb, ZCTRACE_CMD_GET_SESSION) < 0 ||
 	    parse_session_nest(tb[ZCTRACE_A_SESSION], &s) < 0)
 		return -EBADMSG;
 	return w->cb(&s, w->arg);
 }
 
-int zgenl_sessions(struct zgenl *g, uint32_t id,
+int zgenl_sessions(struct zgenl *g,
 		   int (*cb)(const struct session_info *s, void *arg), void *arg)
 {
 	struct session_walk w = { cb, arg };
-	struct nl_msg *msg;
+	struct nl_msg *msg = request(g, ZCTRACE_CMD_GET_SESSION, NLM_F_DUMP);
 
-	msg = request(g, ZCTRACE_CMD_GET_SESSION, id ? 0 : NLM_F_DUMP);
 	if (!msg)
 		return -ENOMEM;
-	if (id && nla_put_u32(msg, ZCTRACE_A_SESSION_ID, id) < 0) {
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
 	return nl_transact(g->sk, msg, parse_session, &w);
 }
 
@@ -221,9 +213,8 @@ static int parse_probe(struct nl_msg *msg, void *arg)
 	struct nlattr *pb[ZCTRACE_PROBE_A_MAX + 1];
 	struct probe_walk *w = arg;
 	struct probe_info p = { 0 };
-	uint8_t cmd;
 
-	if (parse_top(msg, tb, &cmd) < 0 || !tb[ZCTRACE_A_PROBE] ||
+	if (parse_top(msg, tb, ZCTRACE_CMD_GET_PROBE) < 0 || !tb[ZCTRACE_A_PROBE] ||
 	    nla_parse_nested(pb, ZCTRACE_PROBE_A_MAX, tb[ZCTRACE_A_PROBE],
 			     probe_policy) < 0 ||
 	    !all_present(pb, ZCTRACE_PROBE_A_NAME, ZCTRACE_PROBE_A_MAX,
@@ -255,10 +246,9 @@ static int parse_event(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[ZCTRACE_A_MAX + 1];
 	struct zgenl *g = arg;
 	struct session_info s;
-	uint8_t cmd;
 
 	/* A malformed event is dropped: the next dump shows the truth. */
-	if (parse_top(msg, tb, &cmd) < 0 || cmd != ZCTRACE_CMD_SESSION_END ||
+	if (parse_top(msg, tb, ZCTRACE_CMD_SESSION_END) < 0 ||
 	    parse_session_nest(tb[ZCTRACE_A_SESSION], &s) < 0)
 		return NL_SKIP;
 	g->on_end(&s, g->on_end_arg);

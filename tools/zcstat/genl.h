@@ -37,8 +37,8 @@ int zgenl_open(struct zgenl *g);
 void zgenl_close(struct zgenl *g);
 
 int zgenl_version(struct zgenl *g, uint32_t *abi, uint32_t *nr_counters);
-/* Every session (id 0) or one; cb returns < 0 to stop with that error. */
-int zgenl_sessions(struct zgenl *g, uint32_t id,
+/* Every session, by a dump; cb returns < 0 to stop with that error. */
+int zgenl_sessions(struct zgenl *g,
 		   int (*cb)(const struct session_info *s, void *arg), void *arg);
 int zgenl_probes(struct zgenl *g,
 		 int (*cb)(const struct probe_info *p, void *arg), void *arg);

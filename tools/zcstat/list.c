@@ -55,7 +55,7 @@ int cmd_list(int argc, char **argv)
 	if (err)
 		return module_error("generic netlink", -err);
 	/* The whole dump first: a failure must not leave half a document. */
-	err = zgenl_sessions(&g, 0, session_list_add, &sl);
+	err = zgenl_sessions(&g, session_list_add, &sl);
 	zgenl_close(&g);
 	if (err) {
 		free(sl.v);

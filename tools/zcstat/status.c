@@ -111,7 +111,7 @@ int cmd_status(int argc, char **argv)
 		return module_error("generic netlink", -err);
 	err = zgenl_version(&g, &abi, &nr);
 	if (!err)
-		err = zgenl_sessions(&g, 0, session_list_add, &sl);
+		err = zgenl_sessions(&g, session_list_add, &sl);
 	if (!err)
 		err = zgenl_probes(&g, probe_list_add, &pl);
 	zgenl_close(&g);

@@ -231,7 +231,7 @@ int cmd_watch(int argc, char **argv)
 
 		w.prev = w.cur;
 		w.cur = (struct session_list){ .v = t.v };
-		err = zgenl_sessions(&w.req, 0, session_list_add, &w.cur);
+		err = zgenl_sessions(&w.req, session_list_add, &w.cur);
 		if (err)
 			break;
 		render(&w);
