@@ -390,7 +390,7 @@ static int receiver_start(const struct link_env *e, struct receiver *rc)
 	close(p[1]);
 	rc->report = p[0];
 	if (read_full(rc->report, &rc->port, sizeof(rc->port)))
-		return fail("the receiver did not start");
+		return fail(interrupted ? "interrupted" : "the receiver did not start");
 	return 0;
 }
 
@@ -399,7 +399,9 @@ static void receiver_end(struct receiver *rc, bool kill_it)
 	if (rc->pid > 0) {
 		if (kill_it)
 			kill(rc->pid, SIGKILL);
-		waitpid(rc->pid, NULL, 0);
+		/* ^C may come again meanwhile: reap it all the same. */
+		while (waitpid(rc->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
 	if (rc->report >= 0)
 		close(rc->report);
