@@ -499,33 +499,4 @@ TEST_F(api, bad_size_reserved_flags_einval)
 	EXPECT_EQ(0, zc_read(self->fd, rd.id, NULL, NULL));
 }
 
-static int open_as(uid_t uid, uint64_t caps)
-{
-	int fd;
-
-	if (zc_become(uid, uid, caps))
-		return 200;
-	fd = zc_open();
-	if (fd >= 0)
-		return 0;
-	return -fd;
-}
-
-static int open_nobody(void *arg)
-{
-	return open_as(ZC_NOBODY, 0);
-}
-
-static int open_root_nocaps(void *arg)
-{
-	return open_as(0, 0);
-}
-
-/* The node is 0600 root (EACCES), and open() wants CAP_PERFMON (EPERM). */
-TEST_F(api, nonroot_open_refused)
-{
-	EXPECT_EQ(EACCES, zc_run_child(open_nobody, NULL));
-	EXPECT_EQ(EPERM, zc_run_child(open_root_nocaps, NULL));
-}
-
 ZC_HARNESS_MAIN
