@@ -482,9 +482,10 @@ def write_json(doc, f):
 
 
 def module_for(rel):
-    """make module's zctrace.ko if it is for this kernel, else make
-    modules' build/<release>/zctrace.ko."""
-    for ko in (os.path.join(REPO, "zctrace.ko"), os.path.join(REPO, "build", rel, "zctrace.ko")):
+    """make modules' build/<release>/zctrace.ko, which make bench has just
+    built, else make module's zctrace.ko if it is for this kernel (as
+    tools/vm/guest-check picks)."""
+    for ko in (os.path.join(REPO, "build", rel, "zctrace.ko"), os.path.join(REPO, "zctrace.ko")):
         if os.path.exists(ko) and sh("modinfo", "-F", "vermagic", ko).split()[0] == rel:
             return ko
     sys.exit(f"bench: no zctrace.ko for {rel} (make modules)")
