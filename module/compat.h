@@ -11,6 +11,7 @@
 #include <linux/ftrace.h>
 #include <linux/preempt.h>
 #include <linux/ptrace.h>
+#include <linux/uio.h>
 
 /*
  * A socket's ->splice_write, which sendfile and splice end in.  6.5 removed
@@ -31,19 +32,18 @@
 #endif
 
 /*
- * Since 6.4, x86 inlines user copies (rep movsb, or a call to
- * rep_movs_alternative(), with an exception-table entry) into the iov_iter
- * routines, and kprobes never optimizes a probe in a function that
- * exception fixups jump into (see zc_probed_in_task()).  A probe on
- * _copy_to_iter() would then trap on every page any thread reads, so its
- * callers on the page-cache -> socket path are hooked instead:
- * copy_page_to_iter() (page cache, pipes), which calls it out of line and
- * can take a jump, and simple_copy_to_iter() (socket reads) through ftrace.
- * Copies to an iterator from anywhere else go uncounted there.
+ * Before 6.4, splicing a file into a pipe read it through an ITER_PIPE
+ * iterator, which takes references to the page-cache pages instead of
+ * copying them.
  */
-#ifdef ZC_HAVE_REP_MOVS_ALTERNATIVE
-#define ZC_PROBE_COPY_TO_ITER_CALLERS
+static inline bool zc_iter_takes_page_refs(const struct iov_iter *i)
+{
+#ifdef ZC_HAVE_ITER_PIPE
+	return iov_iter_is_pipe(i);
+#else
+	return false;
 #endif
+}
 
 /* Argument @n of a function an ftrace_ops without SAVE_REGS is called for. */
 #ifdef ZC_HAVE_FTRACE_REGS_GET_ARGUMENT
@@ -56,10 +56,12 @@
 /*
  * in_task() as the probed code saw it.  A kprobe that is neither on ftrace
  * nor optimized into a jump traps with int3, whose handler runs as an NMI
- * (nmi_enter() adds NMI_OFFSET + HARDIRQ_OFFSET): on 6.12 the iov_iter
- * routines that hold inlined user copies (see above) always trap, on 6.1
- * every kprobe traps until the optimizer gets to it.  No probed function
- * runs in a real NMI, so one NMI level is the trap's own.
+ * (nmi_enter() adds NMI_OFFSET + HARDIRQ_OFFSET).  Since 6.4, x86 inlines
+ * user copies, with exception-table entries, into the iov_iter routines,
+ * and kprobes never optimizes a probe in a function that fixups jump into:
+ * there those probes always trap.  On 6.1 every kprobe traps until the
+ * optimizer gets to it.  No probed function runs in a real NMI, so one NMI
+ * level is the trap's own.
  */
 static inline bool zc_probed_in_task(void)
 {

@@ -11,11 +11,11 @@
  * Copies are attributed to the traced thread running on this CPU (see
  * zc_current_task()), transmit-side work to the session of skb->sk.
  *
- * What fires once per chunk or per page is entry-only (ftrace_ops, a
- * tracepoint, or a kprobe, optimized into a jump where the kernel lets it:
- * see compat.h): a return probe costs a trampoline and instance
- * bookkeeping on every call.  The only one left fires once
- * per pipe-full a socket takes, for the return value nothing else gives.
+ * What fires once per page or per socket fragment is entry-only (ftrace_ops,
+ * a tracepoint, or a kprobe, optimized into a jump where the kernel lets
+ * it: see compat.h).  Return probes, which cost a trampoline and instance
+ * bookkeeping, fire once per read or per pipe-full a socket takes, and
+ * only for traced threads: an untraced one pays their ftrace-based entry.
  */
 
 #include <linux/bio.h>
@@ -55,6 +55,10 @@ struct zc_probe {
 			u8 site;
 			s8 sk_arg;	/* argument holding the socket, or -1 */
 		} site;
+		struct {
+			u8 site;
+			u8 iter_arg;
+		} read;
 	};
 	void *addr;		/* a kprobe's address, once resolved */
 	u64 missed;		/* dropped while attached before, see zc_probe_missed() */
@@ -62,6 +66,13 @@ struct zc_probe {
 	unsigned int idx;	/* into zc_hits */
 	int err;
 	bool attached;
+};
+
+/* Saved by a read kretprobe's entry for its return. */
+struct zc_read_frame {
+	u32 session;		/* the thread's session at entry */
+	const struct iov_iter *iter;
+	size_t count;		/* what @iter had room for at entry */
 };
 
 /* Saved by the splice kretprobe's entry for its return. */
@@ -161,10 +172,9 @@ static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* For the copy routines ftrace reaches, which only some kernels have. */
-static void __maybe_unused zc_copy_ftrace(unsigned long ip, unsigned long parent_ip,
-					  struct ftrace_ops *ops,
-					  struct ftrace_regs *fregs)
+/* For the copy routines ftrace reaches. */
+static void zc_copy_ftrace(unsigned long ip, unsigned long parent_ip,
+			   struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
 
@@ -215,6 +225,51 @@ static void zc_site_ftrace(unsigned long ip, unsigned long parent_ip,
 		zc_socket_track(t, (struct sock *)zc_ftrace_arg(fregs, p->site.sk_arg));
 	t->site = p->site.site;
 	zc_hit(p);
+}
+
+/*
+ * A ->read_iter that copies the page cache, or a pipe's pages, into the
+ * iterator a page at a time.  The routine it copies with is notrace, and a
+ * kprobe there would cost every thread on the machine a hit per page; what
+ * the read copied is what the iterator advanced by, counted at its return.
+ * Page references (splice into a pipe, see compat.h) and a discarding
+ * iterator copy nothing.
+ */
+static int zc_read_enter(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe, krp);
+	struct zc_read_frame *f = (struct zc_read_frame *)ri->data;
+	struct zc_task *t = zc_current_task();
+	const struct iov_iter *i;
+
+	if (!t)
+		return 1;
+	i = (const struct iov_iter *)zc_arg(regs, p->read.iter_arg);
+	if (zc_iter_takes_page_refs(i) || iov_iter_is_discard(i))
+		return 1;
+	f->session = t->session->id;
+	f->iter = i;
+	f->count = iov_iter_count(i);
+	return 0;
+}
+
+static int zc_read_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	const struct zc_probe *p = container_of(get_kretprobe(ri), struct zc_probe, krp);
+	const struct zc_read_frame *f = (const struct zc_read_frame *)ri->data;
+	struct zc_task *t = zc_current_task();
+	size_t left = iov_iter_count(f->iter);
+	size_t bytes;
+
+	/* Its session may have been stopped, and another started, meanwhile. */
+	if (!t || t->session->id != f->session || left >= f->count)
+		return 0;
+	bytes = f->count - left;
+	t->copied += bytes;
+	zc_account_copy(t->session, user_backed_iter(f->iter) ? ZC_K2U : ZC_K2K,
+			p->read.site, bytes);
+	zc_hit(p);
+	return 0;
 }
 
 /*
@@ -352,6 +407,23 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 #define ZC_SITE_FTRACE(sym, where, sk_n)				\
 	ZC_FTRACE(sym, zc_site_ftrace, .site = { .site = where, .sk_arg = sk_n })
 
+/*
+ * Traced threads hold an instance from entry to return: one blocked in a
+ * pipe_read() holds it all the while.  A hit finding none left is missed.
+ */
+#define ZC_KRETPROBE_INSTANCES 256
+
+#define ZC_KRETPROBE(sym, enter, leave, frame, ...)			\
+	{ .name = sym, .kind = ZCTRACE_PROBE_KRETPROBE,			\
+	  .krp = { .entry_handler = enter, .handler = leave,		\
+		   .data_size = sizeof(frame),				\
+		   .maxactive = ZC_KRETPROBE_INSTANCES },		\
+	  __VA_ARGS__ }
+
+#define ZC_READ_KRETPROBE(sym, where, iter_n)				\
+	ZC_KRETPROBE(sym, zc_read_enter, zc_read_leave, struct zc_read_frame, \
+		     .read = { .site = where, .iter_arg = iter_n })
+
 static struct zc_probe zc_probes[] = {
 	/* Required: they publish and retire the traced threads. */
 	ZC_TRACEPOINT("sched_switch", zc_tp_sched_switch, true),
@@ -363,15 +435,12 @@ static struct zc_probe zc_probes[] = {
 	ZC_TRACEPOINT("block_bio_queue", zc_tp_bio_queue, false),
 	ZC_TRACEPOINT("net_dev_start_xmit", zc_tp_xmit, false),
 
-#ifdef ZC_PROBE_COPY_TO_ITER_CALLERS
-	/* (page, offset, bytes, iter) */
-	ZC_COPY_KPROBE("copy_page_to_iter", true, 2, 3),
-	/* (addr, bytes, data, iter) */
+	/* (iocb, iter[, already_read]) */
+	ZC_READ_KRETPROBE("filemap_read", ZC_SITE_FILE_READ, 1),
+	ZC_READ_KRETPROBE("shmem_file_read_iter", ZC_SITE_FILE_READ, 1),
+	ZC_READ_KRETPROBE("pipe_read", ZC_SITE_PIPE, 1),
+	/* (addr, bytes, data, iter): a socket's data, to a reader */
 	ZC_COPY_FTRACE("simple_copy_to_iter", true, 1, 3),
-#else
-	/* (addr, bytes, iter) */
-	ZC_COPY_KPROBE("_copy_to_iter", true, 1, 2),
-#endif
 	/* (addr, bytes, iter) */
 	ZC_COPY_KPROBE("_copy_from_iter", false, 1, 2),
 	ZC_COPY_KPROBE("_copy_from_iter_nocache", false, 1, 2),
@@ -385,13 +454,10 @@ static struct zc_probe zc_probes[] = {
 	ZC_FTRACE("skb_copy_and_csum_bits", zc_skb_copy_ftrace),
 
 	ZC_SITE_FTRACE("tcp_sendmsg_locked", ZC_SITE_SOCK_SEND, 0),
-	ZC_SITE_FTRACE("filemap_read", ZC_SITE_FILE_READ, -1),
-	ZC_SITE_FTRACE("pipe_read", ZC_SITE_PIPE, -1),
 	ZC_SITE_FTRACE("pipe_write", ZC_SITE_PIPE, -1),
 
-	{ .name = ZC_SPLICE_TO_SOCKET_SYMBOL, .kind = ZCTRACE_PROBE_KRETPROBE,
-	  .krp = { .entry_handler = zc_splice_enter, .handler = zc_splice_leave,
-		   .data_size = sizeof(struct zc_splice_frame), .maxactive = 128 } },
+	ZC_KRETPROBE(ZC_SPLICE_TO_SOCKET_SYMBOL, zc_splice_enter, zc_splice_leave,
+		     struct zc_splice_frame),
 };
 
 /*

@@ -35,7 +35,11 @@ enum zctrace_counter {
 	ZCTRACE_CTR_UNSPEC,
 	ZCTRACE_CTR_PAD,
 
-	/* CPU copies by direction: bytes, and calls to a copy routine. */
+	/*
+	 * CPU copies by direction: bytes, and calls to a copy routine (a
+	 * page-cache or pipe read counts as one, and only when the thread
+	 * entered it traced).
+	 */
 	ZCTRACE_CTR_COPY_U2K_BYTES,
 	ZCTRACE_CTR_COPY_U2K_CALLS,
 	ZCTRACE_CTR_COPY_K2U_BYTES,
