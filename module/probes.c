@@ -172,14 +172,20 @@ static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
-/* For the copy routines ftrace reaches. */
-static void zc_copy_ftrace(unsigned long ip, unsigned long parent_ip,
-			   struct ftrace_ops *ops, struct ftrace_regs *fregs)
+/*
+ * skb_copy_datagram_iter(skb, offset, to, len): a socket's data, to a
+ * reader.  Hooked rather than the simple_copy_to_iter() it calls per
+ * fragment, which the compiler may inline there; TCP and AF_UNIX call it
+ * from other files, so it is never inlined into them.  len is an int.
+ */
+static void zc_datagram_copy_ftrace(unsigned long ip, unsigned long parent_ip,
+				    struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
+	int len = zc_ftrace_arg(fregs, 3);
 
-	zc_copy(p, zc_ftrace_arg(fregs, p->copy.bytes_arg),
-		(const struct iov_iter *)zc_ftrace_arg(fregs, p->copy.iter_arg));
+	if (len > 0)
+		zc_copy(p, len, (const struct iov_iter *)zc_ftrace_arg(fregs, 2));
 }
 
 /*
@@ -400,10 +406,6 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 	  .ops = { .func = handler, .flags = FTRACE_OPS_FL_RECURSION },	\
 	  __VA_ARGS__ }
 
-#define ZC_COPY_FTRACE(sym, to, bytes_n, iter_n)			\
-	ZC_FTRACE(sym, zc_copy_ftrace,					\
-		  .copy = { .to_iter = to, .bytes_arg = bytes_n, .iter_arg = iter_n })
-
 #define ZC_SITE_FTRACE(sym, where, sk_n)				\
 	ZC_FTRACE(sym, zc_site_ftrace, .site = { .site = where, .sk_arg = sk_n })
 
@@ -439,8 +441,8 @@ static struct zc_probe zc_probes[] = {
 	ZC_READ_KRETPROBE("filemap_read", ZC_SITE_FILE_READ, 1),
 	ZC_READ_KRETPROBE("shmem_file_read_iter", ZC_SITE_FILE_READ, 1),
 	ZC_READ_KRETPROBE("pipe_read", ZC_SITE_PIPE, 1),
-	/* (addr, bytes, data, iter): a socket's data, to a reader */
-	ZC_COPY_FTRACE("simple_copy_to_iter", true, 1, 3),
+	ZC_FTRACE("skb_copy_datagram_iter", zc_datagram_copy_ftrace,
+		  .copy = { .to_iter = true }),
 	/* (addr, bytes, iter) */
 	ZC_COPY_KPROBE("_copy_from_iter", false, 1, 2),
 	ZC_COPY_KPROBE("_copy_from_iter_nocache", false, 1, 2),

@@ -269,25 +269,43 @@ TEST_F(api, counts_pipe_read)
  * CPU: K2U counts exactly the bytes it read (the socket's copies count as
  * they are made, not per read).
  */
-TEST_F(api, counts_socket_read)
+static void expect_socket_read_counted(struct __test_metadata *_metadata,
+				       int zc_fd, int snd, int rcv)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
 	char payload[SOCK_BYTES] = { 0 };
 	struct zc_worker w;
 	uint32_t id;
+
+	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_recv, &rcv));
+	ASSERT_EQ(SOCK_BYTES, send(snd, payload, sizeof(payload), 0));
+	ASSERT_EQ(0, zc_start(zc_fd, w.pid, 0, &id));
+	ASSERT_EQ(0, zc_worker_go(&w));
+	ASSERT_EQ(0, zc_worker_wait(&w));
+	ASSERT_EQ(0, zc_stop(zc_fd, id, ctr, NULL));
+	EXPECT_EQ(SOCK_BYTES, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
+	EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES]);
+}
+
+TEST_F(api, counts_unix_socket_read)
+{
 	int sv[2];
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, work_recv, &sv[1]));
-	ASSERT_EQ(SOCK_BYTES, send(sv[0], payload, sizeof(payload), 0));
-	ASSERT_EQ(0, zc_start(self->fd, w.pid, 0, &id));
-	ASSERT_EQ(0, zc_worker_go(&w));
-	ASSERT_EQ(0, zc_worker_wait(&w));
-	ASSERT_EQ(0, zc_stop(self->fd, id, ctr, NULL));
-	EXPECT_EQ(SOCK_BYTES, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
-	EXPECT_EQ(0, ctr[ZCTRACE_CTR_COPY_U2K_BYTES]);
+	expect_socket_read_counted(_metadata, self->fd, sv[0], sv[1]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+TEST_F(api, counts_tcp_socket_read)
+{
+	int snd, rcv;
+
+	ASSERT_EQ(0, zc_private_netns());
+	ASSERT_EQ(0, zc_tcp_pair(&snd, &rcv));
+	expect_socket_read_counted(_metadata, self->fd, snd, rcv);
+	close(snd);
+	close(rcv);
 }
 
 #define DM_DISK_BYTES (4 << 20)
