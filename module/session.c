@@ -41,12 +41,8 @@ static DEFINE_XARRAY_ALLOC1(zc_sessions);
 static u32 zc_next_id;
 static unsigned int zc_nr_sessions;
 
-static const struct rhashtable_params zc_task_params = {
-	.key_len = sizeof(struct task_struct *),
-	.key_offset = offsetof(struct zc_task, task),
-	.head_offset = offsetof(struct zc_task, hash_node),
-	.automatic_shrinking = true,
-};
+static const struct rhashtable_params zc_task_params =
+	ZC_PTR_TABLE_PARAMS(struct zc_task, task, hash_node);
 
 static DEFINE_SPINLOCK(zc_tasks_lock);
 static struct rhashtable zc_tasks;

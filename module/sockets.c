@@ -26,12 +26,8 @@ struct zc_sock {
 	struct rcu_head rcu;
 };
 
-static const struct rhashtable_params zc_sock_params = {
-	.key_len = sizeof(struct sock *),
-	.key_offset = offsetof(struct zc_sock, sk),
-	.head_offset = offsetof(struct zc_sock, node),
-	.automatic_shrinking = true,
-};
+static const struct rhashtable_params zc_sock_params =
+	ZC_PTR_TABLE_PARAMS(struct zc_sock, sk, node);
 
 static struct rhashtable zc_socks;
 static DEFINE_SPINLOCK(zc_socks_lock);

@@ -109,6 +109,32 @@ static inline void zc_hint_add(struct zc_hint *h, unsigned long key, int delta)
 	WRITE_ONCE(*slot, *slot + delta);
 }
 
+/*
+ * Both tables are keyed by a kernel pointer and are asked on every context
+ * switch into a traced thread and every packet it sends: hash the key with
+ * one multiply and compare it as a pointer, where rhashtable's defaults
+ * would run jhash2() and call memcmp().
+ */
+static inline u32 zc_ptr_hashfn(const void *key, u32 len, u32 seed)
+{
+	return hash_long(*(const unsigned long *)key ^ seed, 32);
+}
+
+static inline int zc_ptr_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const void *key = *(const void * const *)(obj + arg->ht->p.key_offset);
+
+	return key != *(const void * const *)arg->key;
+}
+
+#define ZC_PTR_TABLE_PARAMS(type, key_member, node_member)		\
+	{ .key_len = sizeof(void *),					\
+	  .key_offset = offsetof(type, key_member),			\
+	  .head_offset = offsetof(type, node_member),			\
+	  .hashfn = zc_ptr_hashfn,					\
+	  .obj_cmpfn = zc_ptr_cmpfn,					\
+	  .automatic_shrinking = true }
+
 /* The traced task running on this CPU, if the probe interrupted it, not an IRQ. */
 static inline struct zc_task *zc_current_task(void)
 {
