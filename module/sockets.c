@@ -88,10 +88,14 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 /* The session that sent on @sk; called under RCU from any context. */
 struct zc_session *zc_socket_session(const struct sock *sk)
 {
+	struct zc_task *t = zc_current_task();
 	struct zc_sock *zs;
 
 	if (!sk)
 		return NULL;
+	/* Most packets leave in the thread that sends them, which knows its socket. */
+	if (t && t->sk == sk)
+		return t->session;
 	zs = zc_sock_lookup(sk);
 	return zs ? zs->session : NULL;
 }
