@@ -62,16 +62,18 @@ else
 fi
 
 # 2. watch in a terminal (tmux) while a traced command makes system calls
-#    for 8 s: its session appears and its counts differ between two
+#    until both screens are taken (a fixed run time can end first on a
+#    slow guest): its session appears and its counts differ between two
 #    screens a few seconds apart.
 tmux new-session -d -s $session -x 120 -y 40 "$Z watch -i 1"
-"$Z" stat -- bash -c 'end=$((SECONDS + 8)); while ((SECONDS < end)); do read -r _ </proc/uptime; done' \
-	>/dev/null 2>&1 &
+"$Z" stat -- bash -c 'while [ ! -e "$1" ] && ((SECONDS < 120)); do read -r _ </proc/uptime; done' \
+	_ "$work/screens-taken" >/dev/null 2>&1 &
 traced=$!
 sleep 3
 tmux capture-pane -p -t $session >"$work/screen1"
 sleep 3
 tmux capture-pane -p -t $session >"$work/screen2"
+touch "$work/screens-taken"
 wait $traced
 tmux send-keys -t $session q
 sleep 1
