@@ -45,13 +45,22 @@ static inline bool zc_iter_takes_page_refs(const struct iov_iter *i)
 #endif
 }
 
-/* Argument @n of a function an ftrace_ops without SAVE_REGS is called for. */
+/*
+ * Argument @n of a function an ftrace_ops without SAVE_REGS is called for.
+ * Only those passed in registers: bounding @n leaves out the stack walk,
+ * and with it a stack frame in every handler.
+ */
+static inline unsigned long zc_ftrace_arg(struct ftrace_regs *fregs, unsigned int n)
+{
+	if (n >= NR_REG_ARGUMENTS)
+		return 0;
 #ifdef ZC_HAVE_FTRACE_REGS_GET_ARGUMENT
-#define zc_ftrace_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+	return ftrace_regs_get_argument(fregs, n);
 #else
-/* Before the accessors, x86's ftrace_regs was a pt_regs with the arguments. */
-#define zc_ftrace_arg(fregs, n)	regs_get_kernel_argument(&(fregs)->regs, n)
+	/* Before the accessors, x86's ftrace_regs was a pt_regs with the arguments. */
+	return regs_get_kernel_argument(&fregs->regs, n);
 #endif
+}
 
 /*
  * in_task() as the probed code saw it.  A kprobe that is neither on ftrace

@@ -137,19 +137,18 @@ static void zc_account_copy(struct zc_session *s, enum zc_dir dir,
 	trace_copy(s->id, dir, site, bytes);
 }
 
+/* Only those passed in registers, as zc_ftrace_arg() (see compat.h). */
 static unsigned long zc_arg(struct pt_regs *regs, unsigned int n)
 {
-	return regs_get_kernel_argument(regs, n);
+	return n < NR_REG_ARGUMENTS ? regs_get_kernel_argument(regs, n) : 0;
 }
 
 /* A copy of up to @bytes into or out of @i by a routine of the iov_iter API. */
-static void zc_copy(const struct zc_probe *p, size_t bytes, const struct iov_iter *i)
+static void zc_copy(struct zc_task *t, const struct zc_probe *p, size_t bytes,
+		    const struct iov_iter *i)
 {
-	struct zc_task *t = zc_current_task();
 	enum zc_dir dir;
 
-	if (!t)
-		return;
 	/* The routines copy at most what the iterator has room for. */
 	bytes = min(bytes, iov_iter_count(i));
 	if (!bytes)
@@ -166,9 +165,11 @@ static void zc_copy(const struct zc_probe *p, size_t bytes, const struct iov_ite
 static int zc_copy_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct zc_probe *p = container_of(kp, struct zc_probe, krp.kp);
+	struct zc_task *t = zc_current_task();
 
-	zc_copy(p, zc_arg(regs, p->copy.bytes_arg),
-		(const struct iov_iter *)zc_arg(regs, p->copy.iter_arg));
+	if (t)
+		zc_copy(t, p, zc_arg(regs, p->copy.bytes_arg),
+			(const struct iov_iter *)zc_arg(regs, p->copy.iter_arg));
 	return 0;
 }
 
@@ -182,10 +183,14 @@ static void zc_datagram_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 				    struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
 	const struct zc_probe *p = container_of(ops, struct zc_probe, ops);
-	int len = zc_ftrace_arg(fregs, 3);
+	struct zc_task *t = zc_current_task();
+	int len;
 
+	if (!t)
+		return;
+	len = zc_ftrace_arg(fregs, 3);
 	if (len > 0)
-		zc_copy(p, len, (const struct iov_iter *)zc_ftrace_arg(fregs, 2));
+		zc_copy(t, p, len, (const struct iov_iter *)zc_ftrace_arg(fregs, 2));
 }
 
 /*
@@ -368,17 +373,17 @@ static void zc_tp_bio_queue(void *data, struct bio *bio)
 	zc_hit(data);
 }
 
-static void zc_tp_xmit(void *data, const struct sk_buff *skb,
-		       const struct net_device *dev)
+/*
+ * Out of line: the tracepoint fires for every packet the machine sends,
+ * and the others' should be turned away without saving a register.
+ */
+static noinline void zc_xmit(const struct zc_probe *p, struct zc_session *s,
+			     const struct sk_buff *skb, const struct net_device *dev)
 {
-	struct zc_session *s = zc_socket_session(skb->sk);
-	unsigned int nr_frags;
+	unsigned int nr_frags = skb_shinfo(skb)->nr_frags;
 	enum zctrace_counter xfer;
 	bool hw;
 
-	if (!s)
-		return;
-	nr_frags = skb_shinfo(skb)->nr_frags;
 	/* Hardware sits on a bus; lo, veth and friends have no parent device. */
 	hw = dev->dev.parent;
 	xfer = hw ? ZCTRACE_CTR_NIC_TX_BYTES : ZCTRACE_CTR_SOFT_TX_BYTES;
@@ -389,7 +394,16 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 	zc_count(s, ZCTRACE_CTR_XMIT_FRAG_BYTES, skb->data_len);
 	trace_xmit(s->id, dev, skb->len, skb->data_len, nr_frags, hw);
 	trace_device_xfer(s->id, xfer, skb->len);
-	zc_hit(data);
+	zc_hit(p);
+}
+
+static void zc_tp_xmit(void *data, const struct sk_buff *skb,
+		       const struct net_device *dev)
+{
+	struct zc_session *s = zc_socket_session(skb->sk);
+
+	if (s)
+		zc_xmit(data, s, skb, dev);
 }
 
 #define ZC_TRACEPOINT(tp_name, handler, req)				\

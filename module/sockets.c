@@ -85,18 +85,23 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 	t->sk = sk;
 }
 
-/* The session that sent on @sk; called under RCU from any context. */
+/*
+ * The session that sent on @sk; called under RCU from any context, for
+ * every packet the machine transmits.  A thread's last socket is one the
+ * table holds, so the hint turns away the others' packets first.
+ */
 struct zc_session *zc_socket_session(const struct sock *sk)
 {
-	struct zc_task *t = zc_current_task();
+	struct zc_task *t;
 	struct zc_sock *zs;
 
-	if (!sk)
+	if (!sk || !zc_hint_may_hold(&zc_socks_hint, (unsigned long)sk))
 		return NULL;
 	/* Most packets leave in the thread that sends them, which knows its socket. */
+	t = zc_current_task();
 	if (t && t->sk == sk)
 		return t->session;
-	zs = zc_sock_lookup(sk);
+	zs = rhashtable_lookup_fast(&zc_socks, &sk, zc_sock_params);
 	return zs ? zs->session : NULL;
 }
 

@@ -135,10 +135,15 @@ static inline int zc_ptr_cmpfn(struct rhashtable_compare_arg *arg, const void *o
 	  .obj_cmpfn = zc_ptr_cmpfn,					\
 	  .automatic_shrinking = true }
 
-/* The traced task running on this CPU, if the probe interrupted it, not an IRQ. */
+/*
+ * The traced task running on this CPU, if the probe interrupted it, not an
+ * IRQ.  The slot is empty on nearly every hit: read it before the context.
+ */
 static inline struct zc_task *zc_current_task(void)
 {
-	return zc_probed_in_task() ? this_cpu_read(zc_cpu_task) : NULL;
+	struct zc_task *t = this_cpu_read(zc_cpu_task);
+
+	return t && zc_probed_in_task() ? t : NULL;
 }
 
 static inline void zc_count(struct zc_session *s, enum zctrace_counter c, u64 delta)
