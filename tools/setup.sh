@@ -4,6 +4,9 @@
 #
 #   tools/setup.sh [KERNEL...]     KERNEL: 6.1 and/or 6.12 (default: both)
 #   ZC_KERNELS="6.1 6.12" tools/setup.sh
+#   tools/setup.sh --debug-kernel SERIES
+#                                  only what tools/vm/debug-kernel needs to
+#                                  build SERIES (6.1 or 6.12) from source
 #
 # Kernels other than 6.1 come from bookworm-backports, whose apt source is
 # derived from the machine's own debian.sources. Quiet unless it fails;
@@ -25,6 +28,10 @@ PACKAGES=(
 	tmux xz-utils zstd cpio
 	python3 iperf3 gnuplot-nox
 )
+
+# Kconfig's parsers are generated (flex, bison), objtool reads ELF, and the
+# build computes constants with bc and signs modules with OpenSSL.
+DEBUG_KERNEL_PACKAGES=(bc bison flex libelf-dev libssl-dev)
 
 APT_OPTS=(
 	-y -q --no-install-recommends
@@ -136,11 +143,33 @@ install_backports_kernel() {
 	check_kernel "$ver"
 }
 
+# The source of a series comes from where its guest kernel does:
+# bookworm for 6.1, backports for later ones (as install_backports_kernel).
+install_debug_kernel_deps() {
+	local series=$1 source=linux-source-$1
+	[[ $series =~ ^[0-9]+\.[0-9]+$ ]] || fail "unknown kernel series '$series' (want e.g. 6.1 or 6.12)"
+	apt_install "${DEBUG_KERNEL_PACKAGES[@]}"
+	if [[ $series == 6.1 ]]; then
+		apt_install "$source"
+	elif ! installed "$source" || [[ ${ZC_SETUP_FORCE:-0} == 1 ]]; then
+		add_backports
+		apt_update
+		run apt-get "${APT_OPTS[@]}" -t bookworm-backports install "$source"
+	fi
+	[[ -f /usr/src/$source.tar.xz ]] ||
+		fail "$source has no /usr/src/$source.tar.xz"
+}
+
 main() {
 	[[ $(id -u) == 0 ]] || { echo "setup: run as root" >&2; exit 1; }
 	[[ -r /etc/debian_version ]] || { echo "setup: Debian only" >&2; exit 1; }
-	local kernels=${*:-${ZC_KERNELS:-6.1 6.12}} k
 	: >"$LOG"
+	if [[ ${1:-} == --debug-kernel ]]; then
+		(($# == 2)) || { echo "usage: setup.sh --debug-kernel SERIES" >&2; exit 2; }
+		install_debug_kernel_deps "$2"
+		return
+	fi
+	local kernels=${*:-${ZC_KERNELS:-6.1 6.12}} k
 
 	apt_install "${PACKAGES[@]}"
 	check_kernel 6.1
