@@ -8,8 +8,10 @@
 #                 ends with "N passed, N failed"
 # make demo       boot a guest, load the module and show `zcstat verify`
 # make install    install the module (KDIR's modules dir) and zcstat
+# make dkms-install    copy the module's sources to /usr/src/zctrace-VERSION
+#                 and have DKMS build and install it for KDIR's kernel
 
-VERSION := 0.1
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 
 # The running kernel's build tree if it has one, else Debian's 6.1 headers.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
@@ -68,10 +70,23 @@ install: module zcstat
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C tools/zcstat install
 
+# What DKMS builds the module from, copied to DKMS_SRC by dkms-src.
+DKMS_SRC ?= /usr/src/zctrace-$(VERSION)
+DKMS_FILES := Kbuild dkms.conf $(wildcard module/*.[ch]) uapi/linux/zctrace.h
+
+dkms-src:
+	@mkdir -p $(DKMS_SRC)
+	@rm -rf $(DKMS_SRC)/module $(DKMS_SRC)/uapi
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+
+dkms-install: dkms-src
+	dkms install zctrace/$(VERSION) -k $(KREL)
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(patsubst %/Kbuild,%,$(wildcard build/*/Kbuild))
 	$(MAKE) -C tools/zcstat clean
 	$(MAKE) -C selftests/zctrace clean
 
-.PHONY: all module kmod modules zcstat selftests check demo bench install clean
+.PHONY: all module kmod modules zcstat selftests check demo bench install \
+	dkms-src dkms-install clean
