@@ -20,7 +20,7 @@ export DEBIAN_FRONTEND=noninteractive
 # The 6.1 kernel must be the plain -amd64 flavour: -cloud-amd64 has no 9p,
 # which the VM runner needs to share the host root.
 PACKAGES=(
-	build-essential make gcc gcc-multilib pkg-config
+	build-essential make gcc gcc-multilib pkg-config dkms
 	libnl-3-dev libnl-genl-3-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
