@@ -255,7 +255,7 @@ def cost_of(cmd):
 def steady_scheduler():
     """With one CPU, EEVDF (6.6 on) places the receiver it wakes by its lag,
     and where that lets it preempt the sender varies from run to run: on
-    6.12, 64K sendfile runs scattered by 16%, and 1.7 times as much CPU
+    6.12, 64K sendfile runs scattered by 16%, and 1.6 times as much CPU
     went to the same transfer, as with PLACE_LAG off.  Turn it off where
     there is one (CFS has none); returns the features it set."""
     try:
