@@ -160,9 +160,8 @@ u32 zc_session_state(struct zc_session *s)
 	return READ_ONCE(s->nr_tasks) ? ZCTRACE_STATE_RUNNING : ZCTRACE_STATE_EXITED;
 }
 
-void zc_session_snapshot(struct zc_session *s, u64 *v)
+static void zc_session_sum(const struct zc_session *s, u64 *v)
 {
-	struct zc_task *t;
 	int cpu, i;
 
 	memset(v, 0, sizeof(struct zc_counters));
@@ -172,6 +171,20 @@ void zc_session_snapshot(struct zc_session *s, u64 *v)
 		for (i = 0; i < __ZCTRACE_CTR_MAX; i++)
 			v[i] += READ_ONCE(c->v[i]);
 	}
+}
+
+/*
+ * Called with zc_sessions_mutex held, or on a session no longer in
+ * zc_sessions, which RESET cannot find.
+ */
+void zc_session_snapshot(struct zc_session *s, u64 *v)
+{
+	struct zc_task *t;
+	int i;
+
+	zc_session_sum(s, v);
+	for (i = 0; i < __ZCTRACE_CTR_MAX; i++)
+		v[i] -= s->reset_base.v[i];
 
 	spin_lock(&zc_tasks_lock);
 	v[ZCTRACE_CTR_MINOR_FAULTS] = s->exited_minflt;
@@ -457,14 +470,16 @@ int zc_session_reset(struct zc_client *client, u32 id)
 {
 	struct zc_session *s;
 	struct zc_task *t;
-	int cpu;
 
 	mutex_lock(&zc_sessions_mutex);
 	s = zc_client_session(client, id);
 	if (s) {
-		for_each_possible_cpu(cpu)
-			memset(per_cpu_ptr(s->counters, cpu), 0,
-			       sizeof(struct zc_counters));
+		/*
+		 * Another CPU's counters are not ours to write: this_cpu_add()
+		 * there is a read-modify-write that would put back what a
+		 * memset() cleared.
+		 */
+		zc_session_sum(s, s->reset_base.v);
 		spin_lock(&zc_tasks_lock);
 		s->exited_minflt = 0;
 		s->exited_majflt = 0;

@@ -64,6 +64,8 @@ struct zc_session {
 	bool socks_closed;		/* under zc_socks_lock */
 
 	struct zc_counters __percpu *counters;
+	/* The counters' sums at the last RESET, under zc_sessions_mutex. */
+	struct zc_counters reset_base;
 };
 
 /*
