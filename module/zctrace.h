@@ -82,6 +82,7 @@ struct zc_task {
 	u8 site;
 	u64 copied;			/* bytes of every copy it made */
 	const struct sock *sk;		/* last socket it sent on, tracked */
+	/* Under zc_tasks_lock: the task's counts at attach or the last RESET. */
 	unsigned long minflt0, majflt0, csw0;
 };
 

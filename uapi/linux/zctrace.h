@@ -101,7 +101,8 @@ struct zctrace_start {
  * ZCTRACE_IOC_READ and ZCTRACE_IOC_STOP.  counters points to an array of
  * nr_counters __u64 which is filled with min(nr_counters, module's count)
  * values; nr_counters is then set to the module's count.  STOP returns the
- * final counts (counters may be 0 to discard them) and frees the session.
+ * final counts (nr_counters and counters may be 0 to discard them) and
+ * frees the session.
  */
 struct zctrace_read {
 	__u32 size;
