@@ -170,10 +170,45 @@ static int zc_nl_get_session(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the id to resume from, so sessions may come and go between parts. */
+/*
+ * Only a dump's first part is built by the requester: a later one is built
+ * by whoever reads the socket then, which a fork or SCM_RIGHTS may have
+ * put in other namespaces.  So the view is taken, and held, at the start.
+ */
+struct zc_nl_dump_ctx {
+	unsigned long id;	/* to resume from: sessions come and go between parts */
+	struct zc_nl_view view;
+};
+
+static struct zc_nl_dump_ctx *zc_nl_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct zc_nl_dump_ctx) > sizeof(cb->ctx));
+	return (struct zc_nl_dump_ctx *)cb->ctx;
+}
+
+static int zc_nl_dump_sessions_start(struct netlink_callback *cb)
+{
+	struct zc_nl_view *view = &zc_nl_dump_ctx(cb)->view;
+
+	*view = zc_nl_requester_view();
+	get_pid_ns(view->pid_ns);
+	get_user_ns(view->user_ns);
+	return 0;
+}
+
+static int zc_nl_dump_sessions_done(struct netlink_callback *cb)
+{
+	struct zc_nl_view *view = &zc_nl_dump_ctx(cb)->view;
+
+	put_user_ns(view->user_ns);
+	put_pid_ns(view->pid_ns);
+	return 0;
+}
+
 static int zc_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned long id = cb->args[0];
+	struct zc_nl_dump_ctx *ctx = zc_nl_dump_ctx(cb);
+	unsigned long id = ctx->id;
 	struct zc_counters v;
 	struct zc_session *s;
 	int ret = 0;
@@ -183,13 +218,12 @@ static int zc_nl_dump_sessions(struct sk_buff *skb, struct netlink_callback *cb)
 		zc_session_snapshot(s, v.v);
 		ret = zc_nl_put_session(skb, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					ZCTRACE_CMD_GET_SESSION, s, v.v,
-					zc_nl_requester_view());
+					ZCTRACE_CMD_GET_SESSION, s, v.v, ctx->view);
 		if (ret)
 			break;
 	}
 	zc_sessions_unlock();
-	cb->args[0] = id;
+	ctx->id = id;
 	/* A full skb ends this part; the next one starts at the same session. */
 	return ret && !skb->len ? ret : skb->len;
 }
@@ -259,7 +293,9 @@ static const struct genl_ops zc_genl_ops[] = {
 	{
 		.cmd = ZCTRACE_CMD_GET_SESSION,
 		.doit = zc_nl_get_session,
+		.start = zc_nl_dump_sessions_start,
 		.dumpit = zc_nl_dump_sessions,
+		.done = zc_nl_dump_sessions_done,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{

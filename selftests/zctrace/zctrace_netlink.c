@@ -2,12 +2,13 @@
 /*
  * The "zctrace" generic netlink family under hostile input: missing,
  * oversized, wrong-type and unknown attributes, nested garbage, unknown
- * commands, truncated messages, and session dumps that are abandoned or
- * raced with stops halfway.  Attributes are checked by the family's strict
+ * commands, truncated messages, and session dumps that are abandoned,
+ * raced with stops or read from another pid namespace halfway.  Attributes are checked by the family's strict
  * policy (module/netlink.c), so each case has one exact errno.
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -446,6 +447,82 @@ TEST_F_TIMEOUT(nl, dump_with_stops_between_parts, 120)
 	EXPECT_EQ(j, l.nr);
 	TH_LOG("parts of %d and %d sessions, then %d of the %d left after stopping half",
 	       first, second, l.nr, NR_DUMP_SESSIONS - first - second);
+	zc_threads_release(&t);
+}
+
+/* The rest of a dump, each session's pid checked against its thread's. */
+struct pid_check {
+	struct zc_nl *nl;
+	const uint32_t *ids;
+	const pid_t *tids;
+	int nr, checked;
+};
+
+static int pid_check_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
+			int len, void *arg)
+{
+	struct pid_check *c = arg;
+	struct zc_nl_session s;
+	int i;
+
+	if (zc_nl_parse_session(attrs, len, &s))
+		return -EBADMSG;
+	for (i = 0; i < c->nr; i++) {
+		if (c->ids[i] != s.id)
+			continue;
+		if (s.pid != (uint32_t)c->tids[i])
+			return -EXDEV;
+		c->checked++;
+		return 0;
+	}
+	return -ESRCH;
+}
+
+/* Exit status: 0, an errno, or 255 when the count is off. */
+static int read_rest_of_dump(void *arg)
+{
+	struct pid_check *c = arg;
+	int ret = zc_nl_replies(c->nl, pid_check_cb, c, NULL);
+
+	if (ret)
+		return -ret;
+	return c->checked == c->nr ? 0 : 255;
+}
+
+/* Its children start a new pid namespace; the first of them reads. */
+static int read_from_new_pid_ns(void *arg)
+{
+	if (unshare(CLONE_NEWPID))
+		return errno;
+	return zc_run_child(read_rest_of_dump, arg);
+}
+
+/*
+ * Only a dump's first parts are built while the requester reads: a later
+ * one is built for whoever reads the socket then.  Read by a process in a
+ * new pid namespace, where none of the traced threads has a pid, they must
+ * still give the pids the requester sees.
+ */
+TEST_F_TIMEOUT(nl, dump_keeps_requester_pid_ns, 120)
+{
+	uint32_t ids[NR_DUMP_SESSIONS], part[NR_DUMP_SESSIONS];
+	struct zc_threads t;
+	struct pid_check c = { .nl = &self->nl };
+	int first, ret;
+
+	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
+	many_sessions(_metadata, self->fd, &t, ids, NR_DUMP_SESSIONS);
+	first = dump_first_part(&self->nl, self->m, part, NR_DUMP_SESSIONS);
+	ASSERT_LT(0, first) TH_LOG("first part: %s", strerror(-first));
+	ASSERT_GT(NR_DUMP_SESSIONS / 3, first);
+
+	c.ids = ids + first;
+	c.tids = t.tids + first;
+	c.nr = NR_DUMP_SESSIONS - first;
+	ret = zc_run_child(read_from_new_pid_ns, &c);
+	EXPECT_EQ(0, ret) TH_LOG("reader: %s", ret == 255 ? "sessions missing" :
+				 ret == EXDEV ? "a pid seen from its namespace" :
+				 strerror(ret));
 	zc_threads_release(&t);
 }
 
