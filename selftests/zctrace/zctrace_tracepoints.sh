@@ -22,13 +22,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# trace MODE: the zctrace events of one transfer of $size bytes.
+# trace MODE: sets t to the zctrace events of one transfer of $size bytes;
+# fails if the transfer did (sums that add up do not show it arrived).
 trace() {
+	local rc=0
 	echo >"$tracefs/trace"
 	echo 1 >"$tracefs/events/zctrace/enable"
-	"$zcstat" run --mode "$1" --size $size --chunk 64K >/dev/null 2>&1
+	"$zcstat" run --mode "$1" --size $size --chunk 64K >/dev/null 2>&1 || rc=$?
 	echo 0 >"$tracefs/events/zctrace/enable"
-	cat "$tracefs/trace"
+	t=$(cat "$tracefs/trace")
+	((rc == 0)) || fail "zcstat run --mode $1 exited $rc"
 }
 
 # sum EVENT FILTER: bytes= of the EVENT lines that match FILTER.
@@ -46,7 +49,7 @@ events_exist() {
 
 read_write_copies() {
 	local t k2u u2k
-	t=$(trace read-write)
+	trace read-write
 	k2u=$(sum copy 'dir=k2u' <<<"$t")
 	u2k=$(sum copy 'dir=u2k' <<<"$t")
 	[[ $k2u == "$size" && $u2k == "$size" ]] || fail "k2u $k2u u2k $u2k, sent $size"
@@ -54,7 +57,7 @@ read_write_copies() {
 
 sendfile_attaches_pages() {
 	local t attached copied
-	t=$(trace sendfile)
+	trace sendfile
 	attached=$(sum page_attach '' <<<"$t")
 	copied=$(sum copy 'dir=(u2k|k2u)' <<<"$t")
 	[[ $attached == "$size" && $copied == 0 ]] ||

@@ -97,14 +97,22 @@ fi
 #    attached by page reference, exactly, and those carried in fragments,
 #    which a retransmitted segment (a stalled vCPU can fire the RTO) carries
 #    again.
+#    Both transfers must have succeeded: counts that add up do not show
+#    that the receiver got every byte.
 "$Z" run --mode sendfile --size 4M --json >"$work/run.json" 2>/dev/null
+run_rc=$?
 "$Z" stat --follow --json -- sh -c "exec '$Z' run --no-trace --mode sendfile --size 4M >/dev/null 2>&1" \
 	>"$work/stat.json"
-if python3 - "$work/run.json" "$work/stat.json" <<'PY'
+stat_rc=$?
+if ((run_rc == 0 && stat_rc == 0)) && python3 - "$work/run.json" "$work/stat.json" <<'PY'
 import json, sys
-run, stat = (json.load(open(f))["gather"] for f in sys.argv[1:3])
+stat_doc = json.load(open(sys.argv[2]))
+run, stat = json.load(open(sys.argv[1]))["gather"], stat_doc["gather"]
 sent = 4 << 20
 bad = [k for k in ("page_ref_bytes",) if run[k] != sent or stat[k] != sent]
+if stat_doc["exit_status"] != 0:
+    print(f"# the command under stat exited {stat_doc['exit_status']}")
+    bad.append("exit_status")
 bad += [k for k in ("frag_bytes",) if run[k] < sent or stat[k] < sent]
 for k in bad:
     print(f"# {k}: run {run[k]}, stat {stat[k]}, sent {sent}")
@@ -114,6 +122,7 @@ then
 	echo "ok 3 stat -- CMD counts the transfer as run does"
 else
 	echo "not ok 3 stat -- CMD counts the transfer as run does"
+	echo "# run exited $run_rc, stat $stat_rc"
 fi
 
 # 4. A device of the user's that holds addresses is refused, not moved into
