@@ -284,7 +284,6 @@ TEST_F(hostile, other_fd_session_enoent)
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
 	int fd2 = zc_open(), dup_fd;
 	pid_t pid;
-	int status;
 
 	ASSERT_LE(0, fd2);
 	EXPECT_EQ(-ENOENT, zc_read(fd2, self->id, ctr, NULL));
@@ -301,8 +300,7 @@ TEST_F(hostile, other_fd_session_enoent)
 	ASSERT_LE(0, pid);
 	if (!pid)
 		_exit(-zc_read(self->fd, self->id, NULL, NULL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, zc_wait_child(pid));
 	EXPECT_EQ(0, zc_read(self->fd, self->id, ctr, NULL));
 }
 

@@ -628,9 +628,19 @@ int zc_become(uid_t uid, gid_t gid, uint64_t caps)
 
 /* ---- processes ------------------------------------------------------- */
 
-int zc_run_child(int (*fn)(void *), void *arg)
+int zc_wait_child(pid_t pid)
 {
 	int status;
+
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int zc_run_child(int (*fn)(void *), void *arg)
+{
 	pid_t pid;
 
 	fflush(NULL);
@@ -639,11 +649,7 @@ int zc_run_child(int (*fn)(void *), void *arg)
 		return -errno;
 	if (!pid)
 		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return zc_wait_child(pid);
 }
 
 int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
@@ -661,8 +667,15 @@ int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 	}
 	fflush(NULL);
 	w->pid = fork();
-	if (w->pid < 0)
-		return -errno;
+	if (w->pid < 0) {
+		int err = -errno;
+
+		close(go[0]);
+		close(go[1]);
+		close(ready[0]);
+		close(ready[1]);
+		return err;
+	}
 	if (!w->pid) {
 		int ret = setup ? setup(arg) : 0;
 
@@ -681,7 +694,6 @@ int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 	/* Setup done (or failed: then EOF and the child's status). */
 	if (read(ready[0], &c, 1) != 1) {
 		close(ready[0]);
-		close(w->go);
 		return zc_worker_wait(w) ?: -ECHILD;
 	}
 	close(ready[0]);
@@ -701,16 +713,10 @@ void zc_worker_kill(struct zc_worker *w)
 
 int zc_worker_wait(struct zc_worker *w)
 {
-	int status;
-
 	if (w->go >= 0)
 		close(w->go);
 	w->go = -1;
-	if (waitpid(w->pid, &status, 0) < 0)
-		return -errno;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return zc_wait_child(w->pid);
 }
 
 struct zc_parked {

@@ -163,10 +163,9 @@ int zc_become(uid_t uid, gid_t gid, uint64_t caps);
 
 /* ---- processes ------------------------------------------------------- */
 
-/*
- * Run fn in a child and return its exit status (fn's return value, 128+sig
- * when killed, or -errno).
- */
+/* Reap the child pid: its exit status, 128+sig when killed, or -errno. */
+int zc_wait_child(pid_t pid);
+/* Run fn in a child and return its status as zc_wait_child() does. */
 int zc_run_child(int (*fn)(void *), void *arg);
 
 /*

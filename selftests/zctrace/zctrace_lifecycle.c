@@ -167,8 +167,7 @@ TEST_F_TIMEOUT(life, owner_killed_with_sessions_and_dump, 120)
 		_exit(owner(&d));
 	close(d.ready[1]);
 	if (read(d.ready[0], &c, 1) != 1) {
-		waitpid(pid, &status, 0);
-		ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("the owner failed");
+		ASSERT_EQ(0, zc_wait_child(pid)) TH_LOG("the owner failed");
 	}
 	n = zc_nl_dump_sessions(&self->nl, ids, 256, NULL);
 	EXPECT_EQ(151, n);
@@ -375,7 +374,6 @@ TEST_F(life, traced_thread_execs)
 	uint32_t id, state = 99;
 	pid_t pid, tid;
 	pthread_t th;
-	int status;
 
 	ASSERT_EQ(0, pipe(a.tid_pipe));
 	ASSERT_EQ(0, pipe(a.go));
@@ -394,8 +392,7 @@ TEST_F(life, traced_thread_execs)
 	ASSERT_NE(pid, tid);
 	ASSERT_EQ(0, zc_start(self->fd, tid, 0, &id));
 	ASSERT_EQ(1, write(a.go[1], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, zc_wait_child(pid));
 
 	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
 	EXPECT_EQ(ZCTRACE_STATE_EXITED, state)
