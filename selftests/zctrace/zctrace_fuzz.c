@@ -125,15 +125,18 @@ static uint32_t cmd_size(unsigned long cmd)
 	return _IOC_SIZE(cmd);
 }
 
+/* An argument as large as the random commands' sizes (below 128) say. */
+#define ARG_BYTES 128
+
 /* Fill the argument: mostly plausible, with one or two things wrong. */
 static void build_arg(struct fuzz *f, uint64_t *s, unsigned long cmd, char *arg)
 {
 	uint32_t size = cmd_size(cmd);
 	unsigned int i;
 
-	memset(arg, 0, 64);
+	memset(arg, 0, ARG_BYTES);
 	if (chance(s, 10))
-		for (i = 0; i < 64; i++)
+		for (i = 0; i < ARG_BYTES; i++)
 			arg[i] = rnd_next(s);
 	*(uint32_t *)arg = chance(s, 85) ? size : (chance(s, 50) ? rnd(s, 80) : rnd_next(s));
 
@@ -200,7 +203,7 @@ static void *ioctl_fuzzer(void *arg)
 {
 	struct fuzz *f = arg;
 	uint64_t s = f->seed ^ 0x1badc0de1badc0deULL;
-	char buf[64];
+	char buf[ARG_BYTES];
 	long n;
 
 	for (n = 0; n < f->ioctl_calls; n++) {
@@ -410,7 +413,8 @@ static void print_tally(const char *what, const long *errs)
 	char line[512];
 	int i, off = 0;
 
-	for (i = 0; i < 256; i++)
+	line[0] = '\0';
+	for (i = 0; i < 256 && off < (int)sizeof(line); i++)
 		if (errs[i])
 			off += snprintf(line + off, sizeof(line) - off, " %s:%ld",
 					i == 0 ? "ok" : i == 255 ? "none" : strerrorname_np(i) ?: "?",
