@@ -91,7 +91,7 @@ TEST_F(hostile, bad_arg_pointers_efault)
 		/* The size is readable, the rest of the struct is not. */
 		char *straddle = self->edge + self->psz - sizeof(uint32_t);
 		void *bad[] = {
-			NULL, zc_unmapped_page(), (void *)ZC_KERNEL_PTR,
+			NULL, zc_unmapped_page(), ZC_KERNEL_VOIDP,
 			(void *)-1UL, straddle,
 		};
 

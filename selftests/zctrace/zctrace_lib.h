@@ -28,6 +28,16 @@
 
 /* An address in the kernel's text on x86_64: never accessible to users. */
 #define ZC_KERNEL_PTR	0xffffffff81000000ULL
+/*
+ * The same as a pointer.  A 32-bit program cannot name a kernel address
+ * in one (compat_ptr() zero-extends it): its top page, where nothing is
+ * mapped, is as far as it gets.
+ */
+#if UINTPTR_MAX == UINT32_MAX
+#define ZC_KERNEL_VOIDP	((void *)0xfffff000UL)
+#else
+#define ZC_KERNEL_VOIDP	((void *)ZC_KERNEL_PTR)
+#endif
 
 /*
  * Every program exits with KSFT_SKIP before running anything when the

@@ -600,7 +600,7 @@ TEST_F(nl, session_end_multicast)
 	EXPECT_EQ(getpid(), s.pid);
 	EXPECT_EQ(state, s.state);
 	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s.nr_counters);
-	/* The STOP itself is counted in neither. */
+	/* The same final counts, the STOP's own system call included in both. */
 	EXPECT_EQ(ctr[ZCTRACE_CTR_SYSCALLS], s.counters[ZCTRACE_CTR_SYSCALLS]);
 	zc_nl_close(&mc);
 }
