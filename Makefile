@@ -1,15 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make            build zctrace.ko, zcstat and the selftests
+# make            build zctrace.ko, zcstat and the selftests (make module,
+#                 make zcstat, make selftests: one of them)
 # make modules    build the module for each kernel in ZC_KERNELS, into
 #                 build/<release>/zctrace.ko
 # make kmod KDIR=DIR   the same for the one kernel whose build tree is DIR
 # make check      run every test in QEMU guests, one per kernel in ZC_KERNELS;
 #                 ends with "N passed, N failed"
 # make demo       boot a guest, load the module and show `zcstat verify`
+# make bench      time every transfer mode with and without zctrace in one
+#                 guest (tools/bench/run); results in build/bench/
 # make install    install the module (KDIR's modules dir) and zcstat
 # make dkms-install    copy the module's sources to /usr/src/zctrace-VERSION
 #                 and have DKMS build and install it for KDIR's kernel
+#                 (make dkms-src: only the copy, to DKMS_SRC)
+# make clean      remove what the builds made
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 

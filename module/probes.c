@@ -5,8 +5,9 @@
  * Nothing is attached while no session exists: the first session attaches
  * every probe, the last one to go detaches them.  A probe that cannot
  * attach on this kernel is recorded with its errno (see GET_PROBE) and the
- * others still count; only the scheduler hooks, without which a traced
- * thread could never be found or forgotten, are required.
+ * others still count.  Only the scheduler hooks, without which a traced
+ * thread could never be found or forgotten, and sys_enter, which ends a
+ * copy site, are required.
  *
  * Copies are attributed to the traced thread running on this CPU (see
  * zc_current_task()), transmit-side work to the session of skb->sk.
