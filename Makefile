@@ -18,13 +18,13 @@
 
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 
-# The running kernel's build tree if it has one, else Debian's 6.1 headers.
+# The running kernel's build tree if it has one, else that of the 6.1
+# kernel the guests boot (the newest installed, as tools/vm/run picks it).
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+	$(wildcard /lib/modules/$(shell tools/vm/run --release -k 6.1 2>/dev/null)/build))
 
-ifeq ($(KDIR),)
-$(error no kernel build tree: install linux-headers-amd64 or set KDIR=)
-endif
+# First in the recipes that build against KDIR; the others need none.
+need-kdir = $(if $(KDIR),,$(error no kernel build tree: install linux-headers-amd64 or set KDIR=))
 
 # The kernels `make check` boots, as tools/vm/run -k takes them.
 ZC_KERNELS ?= 6.1 6.12
@@ -33,7 +33,7 @@ export ZC_KERNELS
 all: module zcstat selftests
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(need-kdir)$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # kbuild writes an external module's objects beside its sources (MO= came
 # only in 6.13), so each kernel builds in build/<release>/, a tree of links
@@ -43,7 +43,7 @@ KREL := $(shell awk -F'"' '/UTS_RELEASE/ { print $$2 }' $(KDIR)/include/generate
 KOUT := $(CURDIR)/build/$(KREL)
 
 kmod:
-	@test -n "$(KREL)" || { echo "$(KDIR): no UTS_RELEASE in include/generated/utsrelease.h" >&2; exit 1; }
+	$(need-kdir)@test -n "$(KREL)" || { echo "$(KDIR): no UTS_RELEASE in include/generated/utsrelease.h" >&2; exit 1; }
 	@mkdir -p $(KOUT)/module
 	@ln -sfn $(CURDIR)/Kbuild $(CURDIR)/uapi $(KOUT)/
 	@find $(KOUT)/module -maxdepth 1 -type l -delete
@@ -72,7 +72,7 @@ bench: modules zcstat
 	tools/bench/run
 
 install: module zcstat
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(need-kdir)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(MAKE) -C tools/zcstat install
 
 # What DKMS builds the module from, copied to DKMS_SRC by dkms-src.
@@ -85,10 +85,10 @@ dkms-src:
 	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
 
 dkms-install: dkms-src
-	dkms install zctrace/$(VERSION) -k $(KREL)
+	$(need-kdir)dkms install zctrace/$(VERSION) -k $(KREL)
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf $(patsubst %/Kbuild,%,$(wildcard build/*/Kbuild))
 	$(MAKE) -C tools/zcstat clean
 	$(MAKE) -C selftests/zctrace clean
