@@ -24,13 +24,17 @@ if loaded; then
 	was_loaded=1
 	rmmod zctrace 2>/dev/null || ksft_skip_all "zctrace is loaded and in use"
 fi
+# A state not restored would fail the programs after this one: say so here.
 restore() {
-	exec 3>&- 2>/dev/null
+	local rc=$?
+
+	exec 3>&-
 	if ((was_loaded)) && ! loaded; then
-		insmod "$ko"
+		insmod "$ko" || { echo "# cannot load zctrace again" >&2; rc=1; }
 	elif ((!was_loaded)) && loaded; then
-		rmmod zctrace
+		rmmod zctrace || { echo "# cannot unload zctrace again" >&2; rc=1; }
 	fi
+	exit "$rc"
 }
 trap restore EXIT
 
@@ -39,7 +43,8 @@ taint_bits() {
 }
 
 insmod_creates_node_and_family() {
-	local before=$(taint_bits) mode
+	local before mode
+	before=$(taint_bits)
 	insmod "$ko" || fail "insmod $ko failed"
 	loaded || fail "no /sys/module/zctrace"
 	mode=$(stat -c '%F %a %U:%G' /dev/zctrace 2>&1)
