@@ -7,7 +7,8 @@ loaded with no session, loaded with another process's session, and with a
 session on the sender, the ways interleaved rep by rep; then iperf3 (plain, -Z and -F) on the same kind
 of veth path.  In each way but "idle" it also times dd loops whose probe
 hits are known, for what one hit costs a thread that is traced and one
-that is not.  Writes bench.json, bench.dat and bench.txt (the tables) to --out.
+that is not.  Writes bench-raw.json (the runs, as soon as they are done),
+then bench.json, bench.dat and bench.txt (the tables) to --out.
 """
 
 import argparse
@@ -51,6 +52,9 @@ SCHED_FEATURES = "/sys/kernel/debug/sched/features"
 # Lets deferred work of a way switch (RCU callbacks, freed memory) finish
 # before anything is timed.
 SETTLE_S = 0.3
+# How long the probes may take to attach, or iperf3's server to listen,
+# before the bench gives up on them (each takes a few seconds at most).
+WAIT_S = 30
 
 
 def sh(*cmd):
@@ -88,6 +92,10 @@ class Proc:
             sys.exit(f"bench: {' '.join(self.cmd)} failed ({self.p.returncode}): {err.strip()}")
         return out, ru.ru_utime + ru.ru_stime
 
+    def exited(self):
+        """Whether it has exited, left unreaped for finish()."""
+        return os.waitid(os.P_PID, self.p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
 
 def read(path):
     with open(path) as f:
@@ -118,6 +126,9 @@ class Ways:
     def __init__(self, module):
         self.module = module
         self.holder = None
+        # No session since the last insmod: the next one's attach also
+        # resolves kprobe names and sets the ftrace_ops' filters.
+        self.first_after_load = False
 
     def release(self):
         if self.holder:
@@ -131,11 +142,13 @@ class Ways:
             sh("rmmod", "zctrace")
         if way != "none" and not module_loaded():
             sh("insmod", self.module)
+            self.first_after_load = True
         if way in ("others", "session"):
             self.holder = subprocess.Popen([ZCSTAT, "stat", "--", "sleep", "infinity"],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                            start_new_session=True)
-            settle_kprobes()
+            self.first_after_load = False
+            settle_kprobes(self.holder)
         time.sleep(SETTLE_S)
 
     @staticmethod
@@ -146,10 +159,17 @@ class Ways:
                 "probes_attached": sum(st == "attached" for _, _, st in probe_status().values())}
 
 
-def settle_kprobes():
+def settle_kprobes(holder):
     """Wait for the holder's session to have attached every probe it can,
     then for the kprobe optimizer: until the kprobe list stops changing."""
-    while any(st == "detached" for _, _, st in probe_status().values()):
+    deadline = time.monotonic() + WAIT_S
+    while detached := [p for p, (_, _, st) in probe_status().items() if st == "detached"]:
+        if holder.poll() is not None:
+            sys.exit("bench: the session holding the probes (zcstat stat -- sleep infinity)"
+                     f" exited ({holder.returncode}) before attaching them")
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: probes still detached {WAIT_S} s into a session:"
+                     f" {' '.join(detached)}")
         time.sleep(0.1)
     prev = None
     while True:
@@ -205,7 +225,13 @@ class Peer:
 
     def run(self, flags, size, chunk):
         server = Proc(["ip", "netns", "exec", RX_NS, "iperf3", "-s", "-1", "-B", RX_ADDR])
+        deadline = time.monotonic() + WAIT_S
         while ":5201 " not in sh("ip", "netns", "exec", RX_NS, "ss", "-Hltn"):
+            if server.exited():
+                server.finish()  # exits, with its error, if it failed
+                sys.exit("bench: the iperf3 server exited before listening")
+            if time.monotonic() > deadline:
+                sys.exit(f"bench: the iperf3 server is not listening after {WAIT_S} s")
             time.sleep(0.05)
         # -i 0: no interval reports, which would be work zcstat does not do.
         out, cpu = Proc(["ip", "netns", "exec", TX_NS, "iperf3", "-c", RX_ADDR, "-J", "-i", "0",
@@ -321,12 +347,16 @@ def measure(args):
                     doc["runs"].append(dict(r, rep=rep, tool=tool, way=way, mode=tool,
                                             chunk=chunk, size=args.size_of[chunk]))
         # The first session's attach + detach: a session with none before
-        # it, less the same with the probes already held.
+        # it, less the same with the probes already held.  Whether it is
+        # also the first since the module was loaded depends on where the
+        # rep's rotation left the module.
         ways.enter("idle")
-        cold = cost_of([ZCSTAT, "stat", "--", "true"])
+        first = ways.first_after_load
+        alone = cost_of([ZCSTAT, "stat", "--", "true"])
         ways.enter("session")
-        warm = cost_of([ZCSTAT, "stat", "--", "true"])
-        doc["attach_detach"].append({"cpu": cold[0] - warm[0], "wall": cold[1] - warm[1]})
+        held = cost_of([ZCSTAT, "stat", "--", "true"])
+        doc["attach_detach"].append({"cpu": alone[0] - held[0], "wall": alone[1] - held[1],
+                                     "rep": rep, "first_after_load": first})
         print(f"bench: rep {rep + 1} of {args.reps} done", file=sys.stderr, flush=True)
     ways.release()
     peer.close()
@@ -334,11 +364,25 @@ def measure(args):
 
 
 def spread(xs):
-    """Median, min, max, and min-max and IQR as % of the median."""
+    """Of the xs that are not None (None if none are): median, min, max,
+    and min-max and IQR as % of the median's size (None if it is 0)."""
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
     med = statistics.median(xs)
     q = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else [med] * 3
+
+    def pct(d):
+        return 100 * d / abs(med) if med else None
+
     return {"median": med, "min": min(xs), "max": max(xs),
-            "range_pct": 100 * (max(xs) - min(xs)) / med, "iqr_pct": 100 * (q[2] - q[0]) / med}
+            "range_pct": pct(max(xs) - min(xs)), "iqr_pct": pct(q[2] - q[0])}
+
+
+def over(a, b):
+    """a / b, or None where a time is missing: zcstat's wall clock ticks in
+    centiseconds (0 for a short run), iperf3's receiver may report none."""
+    return a / b if a and b else None
 
 
 def summarize(runs, ns_per_unit):
@@ -367,13 +411,14 @@ def summarize(runs, ns_per_unit):
         reps = cells[key]
         size = next(iter(reps.values()))["size"]
         row = {"tool": tool, "mode": mode, "chunk": chunk, "way": way, "size": size,
-               "cpu_mibps": spread([size / MIB / r["xfer_cpu"] for r in reps.values()]),
-               "wall_mibps": spread([size / MIB / r["wall"] for r in reps.values()])}
+               "cpu_mibps": spread([over(size / MIB, r["xfer_cpu"]) for r in reps.values()]),
+               "wall_mibps": spread([over(size / MIB, r["wall"]) for r in reps.values()])}
         if way != "none":
             # Paired by rep: runs made next to each other.
             none = cells[(tool, mode, chunk, "none")]
-            row["cpu_ratio"] = spread([none[i]["xfer_cpu"] / r["xfer_cpu"] for i, r in reps.items()])
-            row["wall_ratio"] = spread([none[i]["wall"] / r["wall"] for i, r in reps.items()])
+            row["cpu_ratio"] = spread([over(none[i]["xfer_cpu"], r["xfer_cpu"])
+                                       for i, r in reps.items()])
+            row["wall_ratio"] = spread([over(none[i]["wall"], r["wall"]) for i, r in reps.items()])
         if way == "session":
             # What tracing this thread adds to what the probes cost everyone.
             others = cells[(tool, mode, chunk, "others")]
@@ -429,16 +474,40 @@ def per_hit_costs(runs, kinds, ns_per_unit):
     return out
 
 
+def fig(v, width, prec):
+    """A figure of a table, "-" where there is none."""
+    return f"{'-':>{width}}" if v is None else f"{v:{width}.{prec}f}"
+
+
+def figs(s, width, prec, *pcts):
+    """A spread's median and the percentages named, "-" where there are none."""
+    return " ".join([fig(s and s["median"], width, prec)] + [fig(s and s[p], 5, 1) for p in pcts])
+
+
+def attach_detach(samples):
+    """Attach + detach, apart for the first session since the module was
+    loaded, which also resolves kprobe names through kallsyms and sets the
+    ftrace_ops' filters by name."""
+    out = {}
+    for name, first in (("warm", False), ("first_after_load", True)):
+        xs = [a for a in samples if a["first_after_load"] == first]
+        out[f"attach_detach_{name}"] = {"samples": len(xs), "cpu": spread([a["cpu"] for a in xs]),
+                                        "wall": spread([a["wall"] for a in xs])}
+    return out
+
+
 def print_per_hit(rows, unit, f):
+    """Medians, with the larger of the two ways' IQR as % of the median."""
     print(f"\n{'workload':<12} {'probe':<28} {'kind':<24} {'hits':>7}"
-          f" {'untraced':>9} {'traced':>9} {'±%':>5}  ({unit} per hit)", file=f)
+          f" {'untraced':>9} {'traced':>9} {'iqr%':>5}  ({unit} per hit)", file=f)
     by = {(r["workload"], r["way"]): r for r in rows}
     for name, _, _ in PER_HIT:
         o, s = by[(name, "others")], by[(name, "session")]
+        iqrs = [r["per_hit"]["iqr_pct"] for r in (o, s) if r["per_hit"]["iqr_pct"] is not None]
         for p, n in s["probes"].items():
             print(f"{name:<12} {p:<28} {s['kinds'][p]:<24} {n:7d}"
                   f" {o['per_hit']['median']:9.0f} {s['per_hit']['median']:9.0f}"
-                  f" {max(o['per_hit']['iqr_pct'], s['per_hit']['iqr_pct']):5.1f}", file=f)
+                  f" {fig(max(iqrs, default=None), 5, 1)}", file=f)
 
 
 def print_table(table, f):
@@ -449,15 +518,24 @@ def print_table(table, f):
           f" {'/none wall':>10} {'±%':>5} {per_hit:>8}", file=f)
     for r in table:
         line = (f"{r['mode']:<11} {size_name(r['chunk']):>5} {r['way']:<8}"
-                f" {r['cpu_mibps']['median']:9.1f} {r['cpu_mibps']['range_pct']:5.1f}"
-                f" {r['wall_mibps']['median']:10.1f} {r['wall_mibps']['range_pct']:5.1f}")
+                f" {figs(r['cpu_mibps'], 9, 1, 'range_pct')}"
+                f" {figs(r['wall_mibps'], 10, 1, 'range_pct')}")
         if "cpu_ratio" in r:
-            line += (f" {r['cpu_ratio']['median']:9.3f} {r['cpu_ratio']['range_pct']:5.1f}"
-                     f" {r['cpu_ratio']['iqr_pct']:5.1f}"
-                     f" {r['wall_ratio']['median']:10.3f} {r['wall_ratio']['range_pct']:5.1f}")
+            line += (f" {figs(r['cpu_ratio'], 9, 3, 'range_pct', 'iqr_pct')}"
+                     f" {figs(r['wall_ratio'], 10, 3, 'range_pct')}")
         if "ns_per_hit" in r:
             line += f" {r.get('insns_per_hit', r['ns_per_hit']['median']):8.0f}"
         print(line, file=f)
+
+
+def print_attach_detach(ad, f):
+    """Medians; ± is min-max as % of the median."""
+    print(f"\n{'attach+detach':<16} {'samples':>7} {'cpu s':>7} {'±%':>5}"
+          f" {'wall s':>7} {'±%':>5}", file=f)
+    for name in ("warm", "first_after_load"):
+        s = ad[f"attach_detach_{name}"]
+        print(f"{name.replace('_', ' '):<16} {s['samples']:7d} {figs(s['cpu'], 7, 3, 'range_pct')}"
+              f" {figs(s['wall'], 7, 3, 'range_pct')}", file=f)
 
 
 def write_dat(table, path):
@@ -468,7 +546,7 @@ def write_dat(table, path):
         lines = [f"# chunk {size_name(chunk)}: label {' '.join(WAYS)}, MiB/s"]
         for mode in MODES + PEERS:
             cell = {r["way"]: r["cpu_mibps"]["median"] for r in table
-                    if r["mode"] == mode and r["chunk"] == chunk}
+                    if r["mode"] == mode and r["chunk"] == chunk and r["cpu_mibps"]}
             lines.append(f'"{mode}" ' + " ".join(f"{cell[w]:.1f}" if w in cell else "-"
                                                   for w in WAYS))
         blocks.append("\n".join(lines))
@@ -519,7 +597,12 @@ def main():
                     help="leave the scheduler's features as they are")
     args = ap.parse_args()
     args.chunks = [parse_size(c) for c in args.chunks.split(",")]
-    args.size_of = dict(zip(args.chunks, (parse_size(s) for s in args.sizes.split(","))))
+    sizes = [parse_size(s) for s in args.sizes.split(",")]
+    if len(sizes) != len(args.chunks):
+        ap.error(f"--sizes has {len(sizes)} sizes for {len(args.chunks)} chunks")
+    if args.reps < 1:
+        ap.error("--reps must be at least 1")
+    args.size_of = dict(zip(args.chunks, sizes))
     rel = os.uname().release
     args.module = module_for(rel)
     # On tmpfs: no disk in the timings, and zcstat cannot drop its cache.
@@ -536,15 +619,12 @@ def main():
     sched_set = [] if args.keep_sched else steady_scheduler()
     t0 = time.monotonic()
     try:
-        doc = measure(args)
+        raw = measure(args)
     finally:
         for feature in sched_set:
             with open(SCHED_FEATURES, "w") as f:
                 f.write(feature.removeprefix("NO_"))
-    table = summarize(doc["runs"], ns_per_unit)
-    per_hit = per_hit_costs(doc["per_hit_runs"], doc["probes_in_session"], ns_per_unit)
-    unit = "insns" if ns_per_unit else "ns"
-    doc = {
+    about = {
         "kernel": rel,
         # Which build was measured: others may rebuild the tree meanwhile.
         "commit": subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
@@ -556,12 +636,15 @@ def main():
         "sched_features_set": sched_set,
         "reps": args.reps,
         "guest_seconds": time.monotonic() - t0,
-        "attach_detach_cpu": spread([a["cpu"] for a in doc["attach_detach"]]),
-        "attach_detach_wall": spread([a["wall"] for a in doc["attach_detach"]]),
-        **doc,
-        "summary": table,
-        "per_hit": {"unit": unit, "costs": per_hit},
     }
+    # Before anything that may fail on them, so that the runs outlive it.
+    with open(os.path.join(args.out, "bench-raw.json"), "w") as f:
+        write_json(rounded({**about, **raw}), f)
+    ad = attach_detach(raw["attach_detach"])
+    table = summarize(raw["runs"], ns_per_unit)
+    per_hit = per_hit_costs(raw["per_hit_runs"], raw["probes_in_session"], ns_per_unit)
+    unit = "insns" if ns_per_unit else "ns"
+    doc = {**about, **ad, **raw, "summary": table, "per_hit": {"unit": unit, "costs": per_hit}}
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         write_json(rounded(doc), f)
     write_dat(table, os.path.join(args.out, "bench.dat"))
@@ -571,6 +654,7 @@ def main():
             print(f"scheduler features set for the runs: {' '.join(sched_set)}\n", file=f)
         print_table(table, f)
         print_per_hit(per_hit, unit, f)
+        print_attach_detach(ad, f)
 
     with open(os.path.join(args.out, "bench.txt"), "w") as f:
         report(f)
