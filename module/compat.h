@@ -8,6 +8,14 @@
 
 /* ZC_HAVE_* come from the header checks in Kbuild. */
 
+/*
+ * The probes take spinlocks and allocate with preemption off, and tell
+ * softirq work by preempt_count(): none of which holds on PREEMPT_RT.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "zctrace does not support PREEMPT_RT kernels"
+#endif
+
 #include <linux/ftrace.h>
 #include <linux/preempt.h>
 #include <linux/ptrace.h>
