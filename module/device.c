@@ -56,10 +56,16 @@ static long zc_ioctl_start(struct zc_client *client, void __user *uarg)
 		return ret;
 	if (!zc_reserved_zero(st.reserved, sizeof(st.reserved)))
 		return -EINVAL;
+	/*
+	 * A START that fails must leave no session behind: find out whether
+	 * the id can be written before starting one (as STOP does).
+	 */
+	if (put_user(0, &((struct zctrace_start __user *)uarg)->id))
+		return -EFAULT;
 	ret = zc_session_start(client, st.pid, st.flags, &st.id);
 	if (ret)
 		return ret;
-	/* The session stays: the caller learns its id or can stop it by closing. */
+	/* Only an unmap meanwhile fails here: the caller can stop it by closing. */
 	return put_user(st.id, &((struct zctrace_start __user *)uarg)->id) ? -EFAULT : 0;
 }
 
