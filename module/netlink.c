@@ -309,12 +309,17 @@ static const struct genl_multicast_group zc_genl_mcgrps[] = {
 	{ .name = ZCTRACE_GENL_MCGRP, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
+/*
+ * Parallel: the handlers take the locks they need, and a GET_PROBE that
+ * waits for an attach must not hold every other family's requests too.
+ */
 static struct genl_family zc_genl_family __ro_after_init = {
 	.name = ZCTRACE_GENL_NAME,
 	.version = ZCTRACE_GENL_VERSION,
 	.maxattr = ZCTRACE_A_MAX,
 	.policy = zc_policy,
 	.module = THIS_MODULE,
+	.parallel_ops = true,
 	.ops = zc_genl_ops,
 	.n_ops = ARRAY_SIZE(zc_genl_ops),
 	.mcgrps = zc_genl_mcgrps,
