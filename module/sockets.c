@@ -52,7 +52,11 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 	struct zc_session *s = t->session;
 	struct zc_sock *zs;
 
-	if (sk == t->sk)
+	/*
+	 * A kernel socket (an NFS or SMB client's) is shared by whoever the
+	 * kernel sends for: its traffic is not the thread's.
+	 */
+	if (sk == t->sk || sk->sk_kern_sock)
 		return;
 	zs = zc_sock_lookup(sk);
 	if (zs) {
@@ -61,8 +65,12 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 		return;
 	}
 
-	/* A probe that traps runs as an NMI, where nothing may be allocated. */
-	if (in_nmi())
+	/*
+	 * A probe that traps runs as an NMI, where nothing may be allocated;
+	 * a full or closed table refuses under its lock anyway.
+	 */
+	if (in_nmi() || READ_ONCE(s->socks_closed) ||
+	    READ_ONCE(s->nr_socks) >= ZC_MAX_SOCKS)
 		return;
 	zs = kmalloc(sizeof(*zs), GFP_ATOMIC);
 	if (!zs)
@@ -80,7 +88,7 @@ void zc_socket_track(struct zc_task *t, struct sock *sk)
 	zc_hint_add(&zc_socks_hint, (unsigned long)sk, 1);
 	sock_hold(sk);
 	list_add(&zs->session_node, &s->socks);
-	s->nr_socks++;
+	WRITE_ONCE(s->nr_socks, s->nr_socks + 1);
 	spin_unlock(&zc_socks_lock);
 	t->sk = sk;
 }
@@ -112,13 +120,13 @@ void zc_sockets_release(struct zc_session *s)
 	LIST_HEAD(dead);
 
 	spin_lock(&zc_socks_lock);
-	s->socks_closed = true;
+	WRITE_ONCE(s->socks_closed, true);
 	list_for_each_entry_safe(zs, tmp, &s->socks, session_node) {
 		rhashtable_remove_fast(&zc_socks, &zs->node, zc_sock_params);
 		zc_hint_add(&zc_socks_hint, (unsigned long)zs->sk, -1);
 		list_move(&zs->session_node, &dead);
 	}
-	s->nr_socks = 0;
+	WRITE_ONCE(s->nr_socks, 0);
 	spin_unlock(&zc_socks_lock);
 
 	list_for_each_entry_safe(zs, tmp, &dead, session_node) {
