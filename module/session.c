@@ -89,7 +89,7 @@ static int zc_task_add(struct zc_session *s, struct task_struct *task)
 	}
 	zc_hint_add(&zc_tasks_hint, (unsigned long)task, 1);
 	list_add(&t->node, &s->tasks);
-	s->nr_tasks++;
+	WRITE_ONCE(s->nr_tasks, s->nr_tasks + 1);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ static void zc_task_forget(struct zc_task *t)
 	s->exited_majflt += READ_ONCE(task->maj_flt) - t->majflt0;
 	s->exited_csw += zc_task_csw(task) - t->csw0;
 	list_del(&t->node);
-	s->nr_tasks--;
+	WRITE_ONCE(s->nr_tasks, s->nr_tasks - 1);
 }
 
 /* Called with zc_tasks_lock held; the caller frees t after a grace period. */
@@ -318,7 +318,7 @@ static bool zc_may_trace(struct task_struct *task)
 	const struct cred *mine = current_cred(), *theirs;
 	bool same_user, dumpable = true;
 
-	if (same_thread_group(task, current) || capable(CAP_SYS_PTRACE))
+	if (same_thread_group(task, current))
 		return true;
 
 	rcu_read_lock();
@@ -335,7 +335,11 @@ static bool zc_may_trace(struct task_struct *task)
 	if (task->mm)
 		dumpable = get_dumpable(task->mm) == SUID_DUMP_USER;
 	task_unlock(task);
-	return same_user && dumpable;
+	/*
+	 * As ptrace, ask for the capability only where the ids do not do:
+	 * capable() audits a refusal and marks a success as privileged.
+	 */
+	return (same_user && dumpable) || capable(CAP_SYS_PTRACE);
 }
 
 static struct task_struct *zc_get_task(pid_t pid)

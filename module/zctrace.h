@@ -53,15 +53,15 @@ struct zc_session {
 
 	/* Traced tasks and what they had counted before they exited. */
 	struct list_head tasks;		/* of zc_task, under zc_tasks_lock */
-	unsigned int nr_tasks;		/* under zc_tasks_lock */
+	unsigned int nr_tasks;		/* written under zc_tasks_lock */
 	bool dying;			/* under zc_tasks_lock */
 	u32 end_state;			/* its state when it began dying */
 	u64 exited_minflt, exited_majflt, exited_csw;
 
 	/* The sockets the traced tasks sent on, see sockets.c. */
 	struct list_head socks;		/* under zc_socks_lock */
-	unsigned int nr_socks;		/* under zc_socks_lock */
-	bool socks_closed;		/* under zc_socks_lock */
+	unsigned int nr_socks;		/* written under zc_socks_lock */
+	bool socks_closed;		/* written under zc_socks_lock */
 
 	struct zc_counters __percpu *counters;
 	/* The counters' sums at the last RESET, under zc_sessions_mutex. */

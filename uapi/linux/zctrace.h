@@ -5,8 +5,8 @@
  *
  * Two interfaces share this header:
  *  - /dev/zctrace ioctls create, read, reset and stop tracing sessions.  A
- *    session belongs to the file descriptor that started it and is freed
- *    when it is stopped or when that descriptor is closed.
+ *    session belongs to the open file that started it and is freed when
+ *    it is stopped or the last descriptor of that file is closed.
  *  - the generic netlink family ZCTRACE_GENL_NAME lists sessions and probes.
  *
  * Every ioctl argument starts with a __u32 size that the caller sets to
@@ -186,7 +186,8 @@ enum zctrace_probe_attr {
 	ZCTRACE_PROBE_A_PAD,
 	ZCTRACE_PROBE_A_NAME,		/* string: symbol or tracepoint name */
 	ZCTRACE_PROBE_A_KIND,		/* u32: ZCTRACE_PROBE_* */
-	ZCTRACE_PROBE_A_ERRNO,		/* u32: positive errno of the last attach, 0 on success */
+	/* u32: positive errno of the last attach; 0 on success, or if none was tried */
+	ZCTRACE_PROBE_A_ERRNO,
 	ZCTRACE_PROBE_A_ATTACHED,	/* flag: attached right now */
 	ZCTRACE_PROBE_A_HITS,		/* u64: events attributed to a session */
 	ZCTRACE_PROBE_A_MISSED,		/* u64: hits the kprobe layer dropped */
