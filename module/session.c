@@ -18,6 +18,7 @@
 
 #include <linux/cred.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
@@ -68,12 +69,12 @@ static void zc_task_rebase(struct zc_task *t)
 	t->csw0 = zc_task_csw(t->task);
 }
 
-/* Called with zc_tasks_lock held. */
 static int zc_task_add(struct zc_session *s, struct task_struct *task)
 {
 	struct zc_task *t;
 	int ret;
 
+	lockdep_assert_held(&zc_tasks_lock);
 	t = kzalloc(sizeof(*t), GFP_ATOMIC);
 	if (!t)
 		return -ENOMEM;
@@ -93,12 +94,13 @@ static int zc_task_add(struct zc_session *s, struct task_struct *task)
 	return 0;
 }
 
-/* Called with zc_tasks_lock held: fold t's counts into its session. */
+/* Fold t's counts into its session. */
 static void zc_task_forget(struct zc_task *t)
 {
 	struct zc_session *s = t->session;
 	struct task_struct *task = t->task;
 
+	lockdep_assert_held(&zc_tasks_lock);
 	s->exited_minflt += READ_ONCE(task->min_flt) - t->minflt0;
 	s->exited_majflt += READ_ONCE(task->maj_flt) - t->majflt0;
 	s->exited_csw += zc_task_csw(task) - t->csw0;
@@ -106,9 +108,10 @@ static void zc_task_forget(struct zc_task *t)
 	WRITE_ONCE(s->nr_tasks, s->nr_tasks - 1);
 }
 
-/* Called with zc_tasks_lock held; the caller frees t after a grace period. */
+/* The caller frees t after a grace period. */
 static void zc_task_unhash(struct zc_task *t)
 {
+	lockdep_assert_held(&zc_tasks_lock);
 	rhashtable_remove_fast(&zc_tasks, &t->hash_node, zc_task_params);
 	zc_hint_add(&zc_tasks_hint, (unsigned long)t->task, -1);
 	zc_task_forget(t);
@@ -426,11 +429,12 @@ static void zc_session_end(struct zc_session *s, u64 *snap)
 	zc_session_free(s);
 }
 
-/* Called with zc_sessions_mutex held. */
 static struct zc_session *zc_client_session(struct zc_client *client, u32 id)
 {
-	struct zc_session *s = xa_load(&zc_sessions, id);
+	struct zc_session *s;
 
+	lockdep_assert_held(&zc_sessions_mutex);
+	s = xa_load(&zc_sessions, id);
 	return s && s->client == client ? s : NULL;
 }
 
@@ -537,15 +541,16 @@ void zc_sessions_unlock(void)
 	mutex_unlock(&zc_sessions_mutex);
 }
 
-/* Called with zc_sessions_lock(): the first session with an id >= *id. */
+/* The first session with an id >= *id. */
 struct zc_session *zc_session_next(unsigned long *id)
 {
+	lockdep_assert_held(&zc_sessions_mutex);
 	return xa_find(&zc_sessions, id, ULONG_MAX, XA_PRESENT);
 }
 
-/* Called with zc_sessions_lock(). */
 struct zc_session *zc_session_find(u32 id)
 {
+	lockdep_assert_held(&zc_sessions_mutex);
 	return xa_load(&zc_sessions, id);
 }
 
