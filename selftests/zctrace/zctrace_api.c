@@ -514,7 +514,7 @@ TEST_F(api, bad_pointer_efault)
 {
 	struct zctrace_version v = { .size = sizeof(v) };
 	struct zctrace_version *ro = zc_readonly_copy(&v, sizeof(v));
-	void *bad[] = { NULL, zc_unmapped_page(), ZC_KERNEL_VOIDP };
+	void *bad[] = { NULL, zc_noaccess_page(), ZC_KERNEL_VOIDP };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {

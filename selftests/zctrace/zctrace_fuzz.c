@@ -61,9 +61,9 @@ struct fuzz {
 	int fds[NR_FILES];
 	uint32_t ids[NR_IDS];	/* ids that START returned, live or not */
 	int nr_ids;
-	char *page;		/* 2 pages: random bytes, then an unmapped one */
+	char *page;		/* 2 pages: random bytes, then an inaccessible one */
 	char *ro;		/* read-only page */
-	char *gone;		/* unmapped */
+	char *gone;		/* inaccessible */
 	long psz;
 	/* tallies */
 	long ioctl_errs[256], genl_errs[256];
@@ -238,7 +238,7 @@ static void *ioctl_fuzzer(void *arg)
 			ptr = (uintptr_t)f->page + f->psz - 2 * f->psz / 4 - 64;
 			memcpy((void *)(uintptr_t)ptr, buf, sizeof(buf));
 			if (chance(&s, 5)) {
-				/* Cut off by the unmapped page. */
+				/* Cut off by the inaccessible page. */
 				ptr = (uintptr_t)f->page + f->psz - rnd(&s, cmd_size(cmd) + 1);
 				memcpy((void *)(uintptr_t)ptr, buf, f->page + f->psz - (char *)(uintptr_t)ptr);
 			}
@@ -460,13 +460,13 @@ FIXTURE_SETUP(fuzz)
 	f->page = mmap(NULL, 2 * f->psz, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, f->page);
-	ASSERT_EQ(0, munmap(f->page + f->psz, f->psz));
+	ASSERT_EQ(0, mprotect(f->page + f->psz, f->psz, PROT_NONE));
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = rnd_next(&f->seed) >> 7;
 	memcpy(f->page, junk, f->psz);
 	f->ro = zc_readonly_copy(junk, f->psz);
 	ASSERT_NE(NULL, f->ro);
-	f->gone = zc_unmapped_page();
+	f->gone = zc_noaccess_page();
 
 	pid = fork();
 	ASSERT_LE(0, pid);

@@ -48,7 +48,7 @@ static const struct zc_cmd {
 FIXTURE(hostile) {
 	int fd;
 	uint32_t id;		/* a live session of fd, on this process */
-	char *edge;		/* two pages, the second one unmapped */
+	char *edge;		/* two pages, the second one inaccessible */
 	long psz;
 };
 
@@ -61,7 +61,7 @@ FIXTURE_SETUP(hostile)
 	self->edge = mmap(NULL, 2 * self->psz, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->edge);
-	ASSERT_EQ(0, munmap(self->edge + self->psz, self->psz));
+	ASSERT_EQ(0, mprotect(self->edge + self->psz, self->psz, PROT_NONE));
 }
 
 FIXTURE_TEARDOWN(hostile)
@@ -91,7 +91,7 @@ TEST_F(hostile, bad_arg_pointers_efault)
 		/* The size is readable, the rest of the struct is not. */
 		char *straddle = self->edge + self->psz - sizeof(uint32_t);
 		void *bad[] = {
-			NULL, zc_unmapped_page(), ZC_KERNEL_VOIDP,
+			NULL, zc_noaccess_page(), ZC_KERNEL_VOIDP,
 			(void *)-1UL, straddle,
 		};
 
@@ -325,17 +325,17 @@ TEST_F(hostile, bad_counters_pointer)
 	const struct { const char *what; uint32_t nr; uint64_t ptr; int err; } cases[] = {
 		{ "NULL", 1, 0, -EINVAL },
 		{ "NULL, huge nr", UINT32_MAX, 0, -EINVAL },
-		{ "unmapped", __ZCTRACE_CTR_MAX, (uintptr_t)zc_unmapped_page(), -EFAULT },
+		{ "no access", __ZCTRACE_CTR_MAX, (uintptr_t)zc_noaccess_page(), -EFAULT },
 		{ "kernel", __ZCTRACE_CTR_MAX, ZC_KERNEL_PTR, -EFAULT },
 		{ "kernel, one", 1, ZC_KERNEL_PTR, -EFAULT },
 		{ "all ones", 1, UINT64_MAX, -EFAULT },
 		{ "read-only", __ZCTRACE_CTR_MAX, ro, -EFAULT },
-		{ "crossing into unmapped", __ZCTRACE_CTR_MAX, straddle, -EFAULT },
+		{ "crossing into no access", __ZCTRACE_CTR_MAX, straddle, -EFAULT },
 		{ "beyond user space", UINT32_MAX, top, -EFAULT },
 		/* nr only bounds the copy: room for more than the module has is fine */
 		{ "longer array", 4096, (uintptr_t)big, 0 },
-		/* only the first counter fits before the unmapped page: nr 1 is fine */
-		{ "one before unmapped", 1, straddle, 0 },
+		/* only the first counter fits before the inaccessible page: nr 1 is fine */
+		{ "one before no access", 1, straddle, 0 },
 	};
 	unsigned int i;
 
@@ -367,11 +367,12 @@ TEST_F(hostile, stop_unwritable_buffer_keeps_session)
 {
 	uint64_t zero[__ZCTRACE_CTR_MAX] = { 0 };
 	const struct { const char *what; uint64_t ptr; } bufs[] = {
-		{ "unmapped", (uintptr_t)zc_unmapped_page() },
+		{ "no-access", (uintptr_t)zc_noaccess_page() },
 		{ "read-only", (uintptr_t)zc_readonly_copy(zero, sizeof(zero)) },
 	};
 	unsigned int i;
 
+	ASSERT_NE(0, bufs[0].ptr);
 	ASSERT_NE(0, bufs[1].ptr);
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
 	for (i = 0; i < ARRAY_SIZE(bufs); i++) {
@@ -383,7 +384,7 @@ TEST_F(hostile, stop_unwritable_buffer_keeps_session)
 					     __ZCTRACE_CTR_MAX, bufs[i].ptr));
 		EXPECT_EQ(0, zc_read(self->fd, id, NULL, NULL))
 			TH_LOG("STOP into a %s array failed with EFAULT but freed the session", what);
-		zc_stop(self->fd, id, NULL, NULL);
+		EXPECT_EQ(0, zc_stop(self->fd, id, NULL, NULL));
 	}
 }
 

@@ -114,15 +114,16 @@ pid_t zc_gettid(void)
 	return syscall(SYS_gettid);
 }
 
-void *zc_unmapped_page(void)
+/*
+ * Left mapped: an unmapped hole would be where the next one-page mmap()
+ * lands (zc_readonly_copy()'s, say), and then no longer fault.
+ */
+void *zc_noaccess_page(void)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	void *p = mmap(NULL, psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED)
-		return NULL;
-	munmap(p, psz);
-	return p;
+	return p == MAP_FAILED ? NULL : p;
 }
 
 void *zc_readonly_copy(const void *src, size_t len)

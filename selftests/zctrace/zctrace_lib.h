@@ -64,7 +64,7 @@ int zc_reset(int fd, uint32_t id);
 pid_t zc_gettid(void);
 
 /* A page that faults on any access. */
-void *zc_unmapped_page(void);
+void *zc_noaccess_page(void);
 /* A read-only page starting with a copy of src. */
 void *zc_readonly_copy(const void *src, size_t len);
 
