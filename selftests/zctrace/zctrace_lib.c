@@ -300,6 +300,9 @@ int zc_nl_replies(struct zc_nl *nl, zc_nl_cb cb, void *arg, int *parts)
 			const struct genlmsghdr *g = NLMSG_DATA(nlh);
 			int ret;
 
+			/* A reply to an earlier request would be taken for this one's. */
+			if (nlh->nlmsg_seq != nl->seq)
+				return -EPROTO;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(nlh);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "zctrace_lib.h"
@@ -19,6 +20,7 @@
 #define NR_DUMP_SESSIONS 200
 #define LAST_PROBE_KIND ZCTRACE_PROBE_FTRACE	/* ~400 bytes each: several parts of 4 KiB */
 #define PART_BYTES 4096
+#define NR_GETPPID 1000
 
 FIXTURE(nl) {
 	struct zc_nl nl;
@@ -400,6 +402,7 @@ TEST_F_TIMEOUT(nl, dump_abandoned_halfway, 120)
 	zc_threads_release(&t);
 	close(self->fd);
 	self->fd = zc_open();
+	ASSERT_LE(0, self->fd);
 	EXPECT_EQ(0, zc_nl_dump_sessions(&self->nl, ids, NR_DUMP_SESSIONS, NULL));
 }
 
@@ -568,6 +571,36 @@ TEST_F(nl, dump_probes)
 	TH_LOG("%d probes", n);
 }
 
+/* A listener on the "sessions" group. */
+static void join_sessions_group(struct __test_metadata *_metadata, struct zc_nl *mc)
+{
+	int grp;
+
+	ASSERT_EQ(0, zc_nl_open(mc));
+	grp = mc->mcgrp;
+	ASSERT_EQ(0, setsockopt(mc->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
+}
+
+/* The next SESSION_END the listener gets. */
+static void recv_session_end(struct __test_metadata *_metadata, struct zc_nl *mc,
+			     int family, struct zc_nl_session *s)
+{
+	const struct genlmsghdr *g;
+	struct nlmsghdr *nlh;
+	int len;
+
+	len = zc_nl_recv(mc, mc->buf, ZC_MSG_MAX, 5000);
+	ASSERT_LT(0, len);
+	nlh = (struct nlmsghdr *)mc->buf;
+	ASSERT_TRUE(NLMSG_OK(nlh, len));
+	EXPECT_EQ(family, nlh->nlmsg_type);
+	g = NLMSG_DATA(nlh);
+	EXPECT_EQ(ZCTRACE_CMD_SESSION_END, g->cmd);
+	ASSERT_EQ(0, zc_nl_parse_session((const void *)g + GENL_HDRLEN,
+					 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), s));
+	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s->nr_counters);
+}
+
 /* STOP tells the "sessions" group, with the final counts and state. */
 TEST_F(nl, session_end_multicast)
 {
@@ -575,33 +608,46 @@ TEST_F(nl, session_end_multicast)
 	uint32_t state = 99;
 	struct zc_nl_session s;
 	struct zc_nl mc;
-	char *buf;
-	int grp, len;
-	struct nlmsghdr *nlh;
-	const struct genlmsghdr *g;
+	int i;
 
-	ASSERT_EQ(0, zc_nl_open(&mc));
-	grp = mc.mcgrp;
-	ASSERT_EQ(0, setsockopt(mc.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
+	join_sessions_group(_metadata, &mc);
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, ctr, &state));
 	/* This thread still runs. */
 	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
-	buf = mc.buf;
-	len = zc_nl_recv(&mc, buf, ZC_MSG_MAX, 5000);
-	ASSERT_LT(0, len);
-	nlh = (struct nlmsghdr *)buf;
-	ASSERT_TRUE(NLMSG_OK(nlh, len));
-	EXPECT_EQ(self->nl.family, nlh->nlmsg_type);
-	g = NLMSG_DATA(nlh);
-	EXPECT_EQ(ZCTRACE_CMD_SESSION_END, g->cmd);
-	ASSERT_EQ(0, zc_nl_parse_session((const void *)g + GENL_HDRLEN,
-					 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &s));
+	recv_session_end(_metadata, &mc, self->nl.family, &s);
 	EXPECT_EQ(self->id, s.id);
 	EXPECT_EQ(getpid(), s.pid);
 	EXPECT_EQ(state, s.state);
-	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s.nr_counters);
 	/* The same final counts, the STOP's own system call included in both. */
-	EXPECT_EQ(ctr[ZCTRACE_CTR_SYSCALLS], s.counters[ZCTRACE_CTR_SYSCALLS]);
+	for (i = ZCTRACE_CTR_PAD + 1; i < __ZCTRACE_CTR_MAX; i++)
+		EXPECT_EQ(ctr[i], s.counters[i]) TH_LOG("counter %d", i);
+	zc_nl_close(&mc);
+}
+
+/* Closing the file ends its sessions, and listeners are told so too. */
+TEST_F(nl, session_end_multicast_on_close)
+{
+	struct zc_nl_session s;
+	struct zc_nl mc;
+	uint32_t id;
+	int fd, i;
+
+	/* The fixture's session traces this thread already. */
+	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
+	join_sessions_group(_metadata, &mc);
+	fd = zc_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, zc_start(fd, 0, 0, &id));
+	for (i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	close(fd);
+	recv_session_end(_metadata, &mc, self->nl.family, &s);
+	EXPECT_EQ(id, s.id);
+	EXPECT_EQ(getpid(), s.pid);
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, s.state);
+	/* The getppid()s and the close() that ended it. */
+	EXPECT_EQ(NR_GETPPID + 1, s.counters[ZCTRACE_CTR_SYSCALLS]);
+	EXPECT_EQ(0, s.counters[ZCTRACE_CTR_COPY_U2K_BYTES]);
 	zc_nl_close(&mc);
 }
 
