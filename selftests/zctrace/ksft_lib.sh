@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced by the shell selftests: TAP output with kselftest's exit codes.
 
 ksft_pass=0 ksft_fail=0 ksft_skip=0 ksft_num=0 ksft_failed=0

@@ -16,21 +16,24 @@ tracefs=/sys/kernel/tracing
 [[ -x $zcstat ]] || ksft_skip_all "no zcstat at $zcstat (set ZCSTAT)"
 
 size=$((1 << 20))
+# A buffer of our own: the global one, and whatever else traces into it,
+# are left alone.
+inst=$tracefs/instances/zctrace-$RANDOM-$$
 cleanup() {
-	echo 0 >"$tracefs/events/zctrace/enable" 2>/dev/null
-	echo >"$tracefs/trace"
+	rmdir "$inst" 2>/dev/null
 }
 trap cleanup EXIT
+mkdir "$inst" || ksft_skip_all "cannot make a tracefs instance"
 
 # trace MODE: sets t to the zctrace events of one transfer of $size bytes;
 # fails if the transfer did (sums that add up do not show it arrived).
 trace() {
 	local rc=0
-	echo >"$tracefs/trace"
-	echo 1 >"$tracefs/events/zctrace/enable"
-	"$zcstat" run --mode "$1" --size $size --chunk 64K >/dev/null 2>&1 || rc=$?
-	echo 0 >"$tracefs/events/zctrace/enable"
-	t=$(cat "$tracefs/trace")
+	echo >"$inst/trace"
+	echo 1 >"$inst/events/zctrace/enable"
+	"$zcstat" run --mode "$1" --size "$size" --chunk 64K >/dev/null 2>&1 || rc=$?
+	echo 0 >"$inst/events/zctrace/enable"
+	t=$(cat "$inst/trace")
 	((rc == 0)) || fail "zcstat run --mode $1 exited $rc"
 }
 
@@ -43,7 +46,7 @@ sum() {
 events_exist() {
 	local e
 	for e in copy device_xfer xmit page_attach; do
-		[[ -d $tracefs/events/zctrace/$e ]] || fail "no zctrace:$e"
+		[[ -d $inst/events/zctrace/$e ]] || fail "no zctrace:$e"
 	done
 }
 
