@@ -144,6 +144,8 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
 	snprintf(self->path, sizeof(self->path), "%s/zc-acct-%d", dir, getpid());
 	self->file = open(self->path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	ASSERT_LE(0, self->file);
+	/* Used through the descriptor only: a killed test leaves no file behind. */
+	ASSERT_EQ(0, unlink(self->path));
 	for (i = 0; i < FILE_SIZE / CHUNK; i++)
 		ASSERT_EQ(CHUNK, write(self->file, buf, CHUNK));
 	free(buf);
@@ -157,7 +159,6 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
 /* Only what may SKIP: the rest is xfer_prepare()'s. */
 FIXTURE_SETUP(xfer)
 {
-	self->file = -1;
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (sh("command -v ip >/dev/null && command -v ethtool >/dev/null"))
@@ -256,8 +257,6 @@ FIXTURE_TEARDOWN(xfer)
 		kill(self->receiver, SIGKILL);
 		waitpid(self->receiver, NULL, 0);
 	}
-	if (self->file >= 0)
-		unlink(self->path);
 	/* Its peer and the addresses go with it. */
 	if (self->veth_added)
 		sh("ip link del %s", self->tx);
