@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The accounting engine's acceptance test: send a 16 MiB file in 1 MiB
- * chunks over TCP to a receiver in another network namespace, in each mode,
- * over a veth pair and over the guest's e1000e pair, with scatter-gather on
- * and off, and compare the sender's session with what the kernel must do.
+ * chunks over TCP to a receiver in a network namespace of its own, in each
+ * mode, over a veth pair and over the guest's e1000e pair, with
+ * scatter-gather on and off, and compare the sender's session with what
+ * the kernel must do.
  *
  * The file lives in $ZC_TEST_DIR (a block device in the VM) so that its
  * page cache can be dropped and the disk read counted; elsewhere the disk
@@ -42,9 +43,10 @@
 #define TMPFS_MAGIC	0x01021994
 /*
  * How long the network may keep the sender waiting, at connect(), at any
- * one send and for the last bytes to arrive.  The harness SIGKILLs a test
- * at its timeout, and no FIXTURE_TEARDOWN runs then: every wait has to
- * end well before, with the test failing and the teardown undoing it.
+ * one send and for the last bytes to arrive, and how long a link may take
+ * to come up or back.  The harness SIGKILLs a test at its timeout, and no
+ * FIXTURE_TEARDOWN runs then: every wait has to end well before, with the
+ * test failing and the teardown undoing it.
  */
 #define NET_WAIT_S	30
 #define XFER_TIMEOUT_S	120
@@ -63,8 +65,13 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/* 0 once the shell condition cond holds, polled for up to NET_WAIT_S. */
+#define WAIT_FOR(cond, ...)						\
+	sh("for i in $(seq %d); do " cond " && exit 0; sleep 0.1; done; exit 1", \
+	   NET_WAIT_S * 10, ##__VA_ARGS__)
+
 FIXTURE(xfer) {
-	char ns[32], tx[IFNAMSIZ], rx[IFNAMSIZ];
+	char tx[IFNAMSIZ], rx[IFNAMSIZ];
 	char path[256];
 	bool on_disk;
 	/*
@@ -73,8 +80,9 @@ FIXTURE(xfer) {
 	 */
 	bool ready;
 	/* What xfer_prepare() got done, for the teardown to undo. */
-	bool ns_added, veth_added, rx_moved, tx_set;
-	int file, sock, zc, result_pipe;
+	bool veth_added, rx_moved, tx_set;
+	/* report: the receiver's 'n', 'r' and byte count, see receive(). */
+	int file, sock, zc, report;
 	pid_t receiver;
 };
 
@@ -104,31 +112,42 @@ XFER_VARIANT(sendfile_nic_nosg, SENDFILE, NIC, false);
 XFER_VARIANT(splice_nic, SPLICE, NIC, true);
 XFER_VARIANT(splice_nic_nosg, SPLICE, NIC, false);
 
-/* The receiver: in the namespace, accept once, drain, report the byte count. */
-static void receive(const char *ns, int result_fd, int ready_fd)
+/*
+ * The receiver, in a network namespace of its own: the namespace goes
+ * when the receiver dies, and with it the veth pair, while a NIC moved
+ * into it returns to the initial one.  So nothing stays there even when
+ * the harness SIGKILLs the test at its timeout and no teardown runs.
+ *
+ * Reports 'n' once its namespace exists, waits for the parent to put rx
+ * there, configures it, listens and reports 'r', then accepts once,
+ * drains and reports the byte count.  Its exit status names the step
+ * that failed.
+ */
+static void receive(const char *rx, int report, int go)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	char path[64], *buf = malloc(CHUNK);
+	char *buf = malloc(CHUNK), c;
 	unsigned long long total = 0;
-	int nsfd, ls, c, one = 1;
+	int ls, conn;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	nsfd = open(path, O_RDONLY);
-	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) || !buf)
+	if (!buf || unshare(CLONE_NEWNET) || write(report, "n", 1) != 1)
 		_exit(1);
+	if (read(go, &c, 1) != 1 ||
+	    sh("ip addr add %s/24 dev %s && ip link set %s up", RX_ADDR, rx, rx))
+		_exit(2);
 	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
 	ls = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1))
-		_exit(1);
-	if (write(ready_fd, "r", 1) != 1)
-		_exit(1);
-	c = accept(ls, NULL, NULL);
-	while ((n = read(c, buf, CHUNK)) > 0)
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1) ||
+	    write(report, "r", 1) != 1)
+		_exit(3);
+	conn = accept(ls, NULL, NULL);
+	if (conn < 0)
+		_exit(4);
+	while ((n = read(conn, buf, CHUNK)) > 0)
 		total += n;
-	if (write(result_fd, &total, sizeof(total)) != sizeof(total))
-		_exit(1);
+	if (n < 0 || write(report, &total, sizeof(total)) != sizeof(total))
+		_exit(5);
 	_exit(0);
 }
 
@@ -171,66 +190,78 @@ FIXTURE_SETUP(xfer)
 
 		if (!ifs || sscanf(ifs, "%15s %15s", self->tx, self->rx) != 2)
 			SKIP(return, "no NIC pair (ZC_NIC_IFS)");
+	} else {
+		srand(getpid());
+		snprintf(self->tx, sizeof(self->tx), "zca%08x", rand());
+		snprintf(self->rx, sizeof(self->rx), "zcb%08x", rand());
 	}
 	self->ready = true;
 }
 
 /*
- * The namespace, the links, the file, the receiver and the connection.
- * Made by the test, not by FIXTURE_SETUP: after a failed ASSERT in the
- * setup, kselftest_harness.h runs no FIXTURE_TEARDOWN and all of it would
- * be left behind.  Each step is recorded for the teardown as it is done.
+ * The file, the receiver, the links and the connection.  Made by the
+ * test, not by FIXTURE_SETUP: after a failed ASSERT in the setup,
+ * kselftest_harness.h runs no FIXTURE_TEARDOWN and all of it would be
+ * left behind.  Each step is recorded for the teardown as it is done.
  */
 static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self,
 			 const FIXTURE_VARIANT(xfer) *variant)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	struct timeval tv = { .tv_sec = NET_WAIT_S };
-	int result[2], ready[2];
+	int report[2], go[2];
 	pid_t pid;
 	char c;
 
-	srand(getpid());
-	snprintf(self->ns, sizeof(self->ns), "zcacct-%08x", rand());
-	ASSERT_EQ(0, sh("ip netns add %s", self->ns));
-	self->ns_added = true;
-	if (variant->path == NIC) {
-		ASSERT_EQ(0, sh("ip link set %s netns %s", self->rx, self->ns));
-		self->rx_moved = true;
-	} else {
-		snprintf(self->tx, sizeof(self->tx), "zca%08x", rand());
-		snprintf(self->rx, sizeof(self->rx), "zcb%08x", rand());
-		ASSERT_EQ(0, sh("ip link add %s type veth peer name %s netns %s",
-				self->tx, self->rx, self->ns));
-		self->veth_added = true;
-	}
-	/* Set first: a command may fail halfway, and the undoing is harmless. */
-	self->tx_set = true;
-	ASSERT_EQ(0, sh("ip addr add %s/24 dev %s && ip link set %s up",
-			TX_ADDR, self->tx, self->tx));
-	ASSERT_EQ(0, sh("ip -n %s addr add %s/24 dev %s && ip -n %s link set %s up && ip -n %s link set lo up",
-			self->ns, RX_ADDR, self->rx, self->ns, self->rx, self->ns));
-	ASSERT_EQ(0, sh("ethtool -K %s sg %s >/dev/null 2>&1", self->tx,
-			variant->sg ? "on" : "off"));
-	/* A NIC's link comes up asynchronously. */
-	ASSERT_EQ(0, sh("for i in $(seq 50); do ip link show %s | grep -q LOWER_UP && exit 0; sleep 0.1; done; exit 1",
-			self->tx));
-
 	make_file(_metadata, self);
+	/*
+	 * The namespace of an earlier variant gives it back once cleaned up,
+	 * which is asynchronous, or later still when that variant was killed.
+	 */
+	if (variant->path == NIC)
+		ASSERT_EQ(0, WAIT_FOR("ip link show %s >/dev/null 2>&1", self->rx));
 
-	ASSERT_EQ(0, pipe(result));
-	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(report));
+	ASSERT_EQ(0, pipe(go));
 	/* Not fork() straight into *self*: where it is shared, the child's 0 may land last. */
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid)
-		receive(self->ns, result[1], ready[1]);
+	if (!pid) {
+		close(report[0]);
+		close(go[1]);
+		receive(self->rx, report[1], go[0]);
+	}
 	self->receiver = pid;
-	close(result[1]);
-	close(ready[1]);
-	self->result_pipe = result[0];
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	close(ready[0]);
+	close(report[1]);
+	close(go[0]);
+	self->report = report[0];
+	ASSERT_EQ(1, read(self->report, &c, 1));
+	ASSERT_EQ('n', c);
+
+	if (variant->path == NIC) {
+		ASSERT_EQ(0, sh("ip link set %s netns %d", self->rx, pid));
+		self->rx_moved = true;
+	} else {
+		ASSERT_EQ(0, sh("ip link add %s type veth peer name %s netns %d",
+				self->tx, self->rx, pid));
+		self->veth_added = true;
+	}
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	close(go[1]);
+	/*
+	 * Set first: a command may fail halfway, and the undoing is harmless.
+	 * replace, not add: a NIC variant killed before its teardown leaves
+	 * the address on tx.
+	 */
+	self->tx_set = true;
+	ASSERT_EQ(0, sh("ip addr replace %s/24 dev %s && ip link set %s up",
+			TX_ADDR, self->tx, self->tx));
+	ASSERT_EQ(0, sh("ethtool -K %s sg %s >/dev/null 2>&1", self->tx,
+			variant->sg ? "on" : "off"));
+	ASSERT_EQ(1, read(self->report, &c, 1));
+	ASSERT_EQ('r', c);
+	/* A NIC's link comes up asynchronously. */
+	ASSERT_EQ(0, WAIT_FOR("ip link show %s | grep -q LOWER_UP", self->tx));
 
 	inet_pton(AF_INET, RX_ADDR, &sa.sin_addr);
 	self->sock = socket(AF_INET, SOCK_STREAM, 0);
@@ -253,24 +284,24 @@ FIXTURE_TEARDOWN_PARENT(xfer)
 FIXTURE_TEARDOWN(xfer)
 #endif
 {
+	int status;
+
+	/* Gone, it takes its namespace with it: see receive(). */
 	if (self->receiver > 0) {
 		kill(self->receiver, SIGKILL);
-		waitpid(self->receiver, NULL, 0);
+		if (waitpid(self->receiver, &status, 0) == self->receiver &&
+		    WIFEXITED(status) && WEXITSTATUS(status))
+			TH_LOG("the receiver failed at step %d", WEXITSTATUS(status));
 	}
-	/* Its peer and the addresses go with it. */
+	/* Its peer goes with it, now rather than with the namespace, if not gone yet. */
 	if (self->veth_added)
-		sh("ip link del %s", self->tx);
+		sh("ip link del %s 2>/dev/null", self->tx);
 	if (self->tx_set && variant->path == NIC)
 		sh("ip addr flush dev %s; ethtool -K %s sg on >/dev/null 2>&1",
 		   self->tx, self->tx);
-	/*
-	 * Back now: a dying namespace returns it to the initial one later,
-	 * maybe after the next variant has tried to move it.
-	 */
-	if (self->rx_moved)
-		sh("ip -n %s link set %s netns %d", self->ns, self->rx, getpid());
-	if (self->ns_added)
-		sh("ip netns del %s", self->ns);
+	/* Back for what runs next (zcstat verify uses the pair too). */
+	if (self->rx_moved && WAIT_FOR("ip link show %s >/dev/null 2>&1", self->rx))
+		TH_LOG("%s did not come back from the receiver's namespace", self->rx);
 }
 
 /* One chunk; returns the number of syscalls it took, or -1. */
@@ -359,11 +390,11 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	 * for its answer, which copies nothing, and read it after the STOP.
 	 */
 	ASSERT_EQ(0, shutdown(self->sock, SHUT_WR));
-	done.fd = self->result_pipe;
+	done.fd = self->report;
 	ASSERT_EQ(1, poll(&done, 1, NET_WAIT_S * 1000));
 	syscalls += 3;	/* shutdown, poll and the STOP below */
 	read_counters(_metadata, self->zc, ZCTRACE_IOC_STOP, st.id, v);
-	ASSERT_EQ(sizeof(received), read(self->result_pipe, &received, sizeof(received)));
+	ASSERT_EQ(sizeof(received), read(self->report, &received, sizeof(received)));
 	ASSERT_EQ(payload, received);
 	ASSERT_EQ(0, getsockopt(self->sock, IPPROTO_TCP, TCP_INFO, &ti, &len));
 
