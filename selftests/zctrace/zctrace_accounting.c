@@ -175,16 +175,21 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
 	self->on_disk = sfs.f_type != TMPFS_MAGIC;
 }
 
-/* Only what may SKIP: the rest is xfer_prepare()'s. */
+/* Only what may SKIP, or fail with nothing to undo: the rest is xfer_prepare()'s. */
 FIXTURE_SETUP(xfer)
 {
+	int err;
+
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (sh("command -v ip >/dev/null && command -v ethtool >/dev/null"))
 		SKIP(return, "needs ip (iproute2) and ethtool");
 	self->zc = open("/dev/" ZCTRACE_DEVICE_NAME, O_RDWR);
-	if (self->zc < 0)
+	err = errno;
+	/* Any other error is the module's or the system's to explain. */
+	if (self->zc < 0 && err == ENOENT)
 		SKIP(return, "zctrace module not loaded");
+	ASSERT_LE(0, self->zc) TH_LOG("/dev/" ZCTRACE_DEVICE_NAME ": %s", strerror(err));
 	if (variant->path == NIC) {
 		const char *ifs = getenv("ZC_NIC_IFS");
 
