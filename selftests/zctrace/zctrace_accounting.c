@@ -14,10 +14,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
 #include <linux/tcp.h>
 #include <linux/zctrace.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <sched.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -51,6 +53,20 @@
 #define NET_WAIT_S	30
 #define XFER_TIMEOUT_S	120
 
+/*
+ * What the kernels bound the counts by.  The headers of every skb the
+ * sender hands a device: Ethernet, IPv4 without options and TCP, plus
+ * the timestamp option where negotiated (TCPOLEN_TSTAMP_ALIGNED).
+ */
+#define HDR_LEN		(ETH_HLEN + sizeof(struct iphdr) + sizeof(struct tcphdr))
+#define TS_OPT_LEN	12
+#define GSO_MAX		65536	/* GSO_LEGACY_MAX_SIZE: veth's and e1000e's limit */
+#define MAX_FRAGS	17	/* MAX_SKB_FRAGS of Debian's 6.1 and 6.12 */
+#define PAGE_FRAG_MAX	32768	/* SKB_FRAG_PAGE_ORDER: TCP copies into frags of this at most */
+#define E1000E_PULL	4	/* bytes e1000e pulls into a TSO skb's head */
+#define FAULT_AROUND	65536	/* fault_around_bytes' default: mapped per fault at most */
+#define FAULT_SLACK	8	/* code and stack pages first touched while traced */
+
 enum mode { READ_WRITE, MMAP_WRITE, SENDFILE, SPLICE };
 enum path { VETH, NIC };
 
@@ -74,6 +90,7 @@ FIXTURE(xfer) {
 	char tx[IFNAMSIZ], rx[IFNAMSIZ];
 	char path[256];
 	bool on_disk;
+	long block_size;
 	/*
 	 * Set once the setup got through: 6.1's kselftest_harness.h still
 	 * runs the test body after a SKIP() in the setup.
@@ -173,6 +190,7 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
 	ASSERT_EQ(0, posix_fadvise(self->file, 0, 0, POSIX_FADV_DONTNEED));
 	ASSERT_EQ(0, fstatfs(self->file, &sfs));
 	self->on_disk = sfs.f_type != TMPFS_MAGIC;
+	self->block_size = sfs.f_bsize;
 }
 
 /* Only what may SKIP, or fail with nothing to undo: the rest is xfer_prepare()'s. */
@@ -358,6 +376,162 @@ static void read_counters(struct __test_metadata *_metadata, int zc,
 	ASSERT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
 }
 
+#define CTR(name) v[ZCTRACE_CTR_##name]
+
+/* The session's final counts v against what the kernel must have done. */
+static void check_counts(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self,
+			 const FIXTURE_VARIANT(xfer) *variant, const __u64 *v,
+			 const struct tcp_info *ti, int syscalls)
+{
+	bool zerocopy = variant->mode == SENDFILE || variant->mode == SPLICE;
+	__u64 payload = FILE_SIZE, retrans = ti->tcpi_bytes_retrans;
+	__u64 mss = ti->tcpi_snd_mss, psz = sysconf(_SC_PAGESIZE);
+	__u64 skbs = CTR(XMIT_SKBS), descs = CTR(XMIT_DESCRIPTORS);
+	__u64 k2k = CTR(COPY_K2K_BYTES), k2k_calls = CTR(COPY_K2K_CALLS);
+	__u64 faults = CTR(MINOR_FAULTS) + CTR(MAJOR_FAULTS);
+	__u64 hdr, tx, data;
+
+	TH_LOG("bytes/calls u2k %llu/%llu k2u %llu/%llu k2k %llu/%llu; sites send %llu read %llu pipe %llu segment %llu other %llu",
+	       CTR(COPY_U2K_BYTES), CTR(COPY_U2K_CALLS), CTR(COPY_K2U_BYTES),
+	       CTR(COPY_K2U_CALLS), k2k, k2k_calls, CTR(SITE_SOCK_SEND_BYTES),
+	       CTR(SITE_FILE_READ_BYTES), CTR(SITE_PIPE_BYTES),
+	       CTR(SITE_SEGMENT_BYTES), CTR(SITE_OTHER_BYTES));
+	TH_LOG("page_ref %llu disk %llu/%llu nic %llu soft %llu skbs %llu descs %llu frag %llu faults %llu+%llu syscalls %llu retrans %llu mss %llu",
+	       CTR(PAGE_REF_BYTES), CTR(DISK_READ_BYTES), CTR(DISK_READ_REQS),
+	       CTR(NIC_TX_BYTES), CTR(SOFT_TX_BYTES), skbs, descs,
+	       CTR(XMIT_FRAG_BYTES), CTR(MINOR_FAULTS), CTR(MAJOR_FAULTS),
+	       CTR(SYSCALLS), retrans, mss);
+
+	EXPECT_EQ(syscalls, CTR(SYSCALLS));
+
+	/* Every copy is counted once by direction and once by site. */
+	EXPECT_EQ(CTR(COPY_U2K_BYTES) + CTR(COPY_K2U_BYTES) + k2k,
+		  CTR(SITE_SOCK_SEND_BYTES) + CTR(SITE_FILE_READ_BYTES) +
+		  CTR(SITE_PIPE_BYTES) + CTR(SITE_SEGMENT_BYTES) + CTR(SITE_OTHER_BYTES));
+	/*
+	 * Copies are made by tcp_sendmsg(), a page-cache read or, those
+	 * from kernel to kernel, the transmit path; splice() moves pipe
+	 * buffers by reference, never through pipe_read() or pipe_write().
+	 */
+	EXPECT_EQ(0, CTR(SITE_PIPE_BYTES));
+	EXPECT_EQ(0, CTR(SITE_OTHER_BYTES));
+	EXPECT_EQ(k2k, CTR(SITE_SEGMENT_BYTES));
+	/* A call copies a byte at least; TCP copies into one page frag at a time. */
+	EXPECT_GE(CTR(COPY_U2K_BYTES), CTR(COPY_U2K_CALLS));
+	EXPECT_GE(CTR(COPY_K2U_BYTES), CTR(COPY_K2U_CALLS));
+	EXPECT_GE(k2k, k2k_calls);
+	EXPECT_GE(CTR(COPY_U2K_CALLS) * PAGE_FRAG_MAX, CTR(COPY_U2K_BYTES));
+
+	switch (variant->mode) {
+	case READ_WRITE:
+		EXPECT_EQ(payload, CTR(COPY_U2K_BYTES));
+		EXPECT_EQ(payload, CTR(SITE_SOCK_SEND_BYTES));
+		EXPECT_EQ(payload, CTR(COPY_K2U_BYTES));
+		EXPECT_EQ(payload, CTR(SITE_FILE_READ_BYTES));
+		/* A page-cache read is one call, however many pages it copies. */
+		EXPECT_EQ(FILE_SIZE / CHUNK, CTR(COPY_K2U_CALLS));
+		EXPECT_EQ(0, CTR(PAGE_REF_BYTES));
+		break;
+	case MMAP_WRITE:
+		EXPECT_EQ(payload, CTR(COPY_U2K_BYTES));
+		EXPECT_EQ(payload, CTR(SITE_SOCK_SEND_BYTES));
+		EXPECT_EQ(0, CTR(COPY_K2U_BYTES));
+		EXPECT_EQ(0, CTR(SITE_FILE_READ_BYTES));
+		EXPECT_EQ(0, CTR(PAGE_REF_BYTES));
+		break;
+	case SENDFILE:
+	case SPLICE:
+		/* Page-cache pages go to the socket by reference. */
+		EXPECT_EQ(0, CTR(COPY_U2K_BYTES) + CTR(COPY_K2U_BYTES));
+		EXPECT_EQ(payload, CTR(PAGE_REF_BYTES));
+		break;
+	}
+
+	/*
+	 * The mapping is read once through, and a fault maps 64 KiB at
+	 * most, never a page twice.  Otherwise only code or stack pages
+	 * first touched while traced may fault.
+	 */
+	if (variant->mode == MMAP_WRITE) {
+		EXPECT_LE(FILE_SIZE / FAULT_AROUND, faults);
+		EXPECT_GE(FILE_SIZE / psz + FAULT_SLACK, faults);
+	} else {
+		EXPECT_GE(FAULT_SLACK, faults);
+	}
+
+	if (self->on_disk) {
+		EXPECT_EQ(payload, CTR(DISK_READ_BYTES));
+		/*
+		 * A bio reads a block at least, and one readahead at most:
+		 * the request (1 MiB at most here) or read_ahead_kb (128 KiB
+		 * by default), whichever is more.
+		 */
+		EXPECT_LE(FILE_SIZE / CHUNK, CTR(DISK_READ_REQS));
+		EXPECT_GE(FILE_SIZE / self->block_size, CTR(DISK_READ_REQS));
+	} else {
+		TH_LOG("%s is on tmpfs: no disk read to check", self->path);
+	}
+
+	/*
+	 * Each payload byte reached the device once, or again for each
+	 * retransmission (tcpi_bytes_retrans also counts those dropped on
+	 * the way).  The sender's headers hold no SACK blocks: it receives
+	 * no data.
+	 */
+	hdr = HDR_LEN + (ti->tcpi_options & TCPI_OPT_TIMESTAMPS ? TS_OPT_LEN : 0);
+	if (variant->path == VETH) {
+		tx = CTR(SOFT_TX_BYTES);
+		EXPECT_EQ(0, CTR(NIC_TX_BYTES));
+	} else {
+		tx = CTR(NIC_TX_BYTES);
+		EXPECT_EQ(0, CTR(SOFT_TX_BYTES));
+	}
+	ASSERT_LE(skbs * hdr, tx);
+	data = tx - skbs * hdr;
+	EXPECT_LE(payload, data);
+	EXPECT_GE(payload + retrans, data);
+
+	ASSERT_LE(skbs, descs);
+	if (variant->sg) {
+		/* TCP holds all payload in page frags, and a GSO skb 64 KiB at most. */
+		EXPECT_EQ(data, CTR(XMIT_FRAG_BYTES));
+		EXPECT_LE((payload + GSO_MAX - 1) / GSO_MAX, skbs);
+		/* A frag lies within one page frag, or one page-cache page. */
+		EXPECT_GE(skbs * MAX_FRAGS, descs - skbs);
+		EXPECT_LE(data, (descs - skbs) * (zerocopy ? psz : PAGE_FRAG_MAX));
+	} else {
+		/* GSO hands the device linear skbs of an MSS at most. */
+		EXPECT_EQ(0, CTR(XMIT_FRAG_BYTES));
+		EXPECT_EQ(skbs, descs);
+		EXPECT_LE(data, skbs * mss);
+	}
+
+	/* What the transmit path copies. */
+	if (!variant->sg) {
+		/*
+		 * TCP builds paged skbs in every mode; GSO copies each into
+		 * linear segments, one call a segment, as it does again for
+		 * every retransmission.
+		 */
+		EXPECT_EQ(data, k2k);
+		EXPECT_LE(k2k, k2k_calls * mss);
+		EXPECT_GE(skbs, k2k_calls);
+	} else if (variant->path == VETH) {
+		EXPECT_EQ(0, k2k);
+	} else {
+		/*
+		 * e1000e pulls 4 bytes of a TSO skb's frags into its head
+		 * (82571 erratum), after the skb was counted.  The other
+		 * skbs hold an MSS at most.
+		 */
+		EXPECT_EQ(E1000E_PULL * k2k_calls, k2k);
+		EXPECT_GE(skbs, k2k_calls);
+		EXPECT_GE(k2k_calls * GSO_MAX + (skbs - k2k_calls) * mss, data);
+	}
+}
+
+#undef CTR
+
 TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 {
 	struct pollfd done = { .events = POLLIN };
@@ -366,7 +540,7 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	__u64 v[__ZCTRACE_CTR_MAX];
 	int pipefd[2], syscalls = 0, n;
 	char *buf, *map = NULL;
-	__u64 copied, payload = FILE_SIZE;
+	__u64 payload = FILE_SIZE;
 	struct tcp_info ti = { 0 };
 	socklen_t len = sizeof(ti);
 	off_t off = 0;
@@ -377,6 +551,11 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	xfer_prepare(_metadata, self, variant);
 	buf = malloc(CHUNK);
 	ASSERT_NE(NULL, buf);
+	/*
+	 * Faulted in untraced, so that reading into it takes no fault (not
+	 * with zeroes, which the compiler may turn into a calloc()).
+	 */
+	memset(buf, 0x5a, CHUNK);
 	ASSERT_EQ(0, pipe(pipefd));
 	if (variant->mode == MMAP_WRITE) {
 		map = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, self->file, 0);
@@ -403,72 +582,7 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	ASSERT_EQ(payload, received);
 	ASSERT_EQ(0, getsockopt(self->sock, IPPROTO_TCP, TCP_INFO, &ti, &len));
 
-	copied = v[ZCTRACE_CTR_COPY_U2K_BYTES] + v[ZCTRACE_CTR_COPY_K2U_BYTES];
-	TH_LOG("u2k %llu k2u %llu k2k %llu (segment %llu) page_ref %llu disk %llu nic %llu soft %llu skbs %llu descs %llu syscalls %llu retrans %llu",
-	       v[ZCTRACE_CTR_COPY_U2K_BYTES], v[ZCTRACE_CTR_COPY_K2U_BYTES],
-	       v[ZCTRACE_CTR_COPY_K2K_BYTES], v[ZCTRACE_CTR_SITE_SEGMENT_BYTES],
-	       v[ZCTRACE_CTR_PAGE_REF_BYTES], v[ZCTRACE_CTR_DISK_READ_BYTES],
-	       v[ZCTRACE_CTR_NIC_TX_BYTES], v[ZCTRACE_CTR_SOFT_TX_BYTES],
-	       v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS],
-	       v[ZCTRACE_CTR_SYSCALLS], (unsigned long long)ti.tcpi_bytes_retrans);
-
-	EXPECT_EQ(syscalls, v[ZCTRACE_CTR_SYSCALLS]);
-
-	switch (variant->mode) {
-	case READ_WRITE:
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_K2U_BYTES]);
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_U2K_BYTES]);
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_SITE_FILE_READ_BYTES]);
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_SITE_SOCK_SEND_BYTES]);
-		EXPECT_EQ(0, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
-		break;
-	case MMAP_WRITE:
-		EXPECT_EQ(0, v[ZCTRACE_CTR_COPY_K2U_BYTES]);
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_COPY_U2K_BYTES]);
-		EXPECT_LT(0, v[ZCTRACE_CTR_MINOR_FAULTS] + v[ZCTRACE_CTR_MAJOR_FAULTS]);
-		EXPECT_EQ(0, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
-		break;
-	case SENDFILE:
-	case SPLICE:
-		/* Page-cache pages go to the socket by reference. */
-		EXPECT_EQ(0, copied);
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_PAGE_REF_BYTES]);
-		break;
-	}
-
-	/* Every kernel-to-kernel copy here is made on the transmit path. */
-	EXPECT_EQ(v[ZCTRACE_CTR_COPY_K2K_BYTES], v[ZCTRACE_CTR_SITE_SEGMENT_BYTES]);
-	if (variant->sg && variant->path == VETH) {
-		EXPECT_EQ(0, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
-	} else if (variant->sg) {
-		/* e1000e pulls 4 bytes of a TSO skb's frags into its head (82571 erratum). */
-		EXPECT_GE(4 * v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_COPY_K2K_BYTES]);
-	} else {
-		/*
-		 * TCP builds paged skbs in every mode; GSO copies them into
-		 * linear ones, and again for each byte TCP sends again.
-		 */
-		EXPECT_EQ(payload + ti.tcpi_bytes_retrans, v[ZCTRACE_CTR_COPY_K2K_BYTES]);
-	}
-	if (variant->sg) {
-		EXPECT_LT(v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS]);
-	} else {
-		EXPECT_EQ(v[ZCTRACE_CTR_XMIT_SKBS], v[ZCTRACE_CTR_XMIT_DESCRIPTORS]);
-	}
-
-	if (variant->path == VETH) {
-		EXPECT_LE(payload, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
-		EXPECT_EQ(0, v[ZCTRACE_CTR_NIC_TX_BYTES]);
-	} else {
-		EXPECT_LE(payload, v[ZCTRACE_CTR_NIC_TX_BYTES]);
-		EXPECT_EQ(0, v[ZCTRACE_CTR_SOFT_TX_BYTES]);
-	}
-
-	if (self->on_disk) {
-		EXPECT_EQ(payload, v[ZCTRACE_CTR_DISK_READ_BYTES]);
-	} else {
-		TH_LOG("%s is on tmpfs: no disk read to check", self->path);
-	}
+	check_counts(_metadata, self, variant, v, &ti, syscalls);
 
 	if (map)
 		munmap(map, FILE_SIZE);
