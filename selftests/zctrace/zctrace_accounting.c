@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -35,7 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../kselftest_harness.h"
+#include "kselftest_harness.h"
+#include "zctrace_lib.h"
 
 #define FILE_SIZE	(16u << 20)
 #define CHUNK		(1u << 20)
@@ -193,21 +193,17 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
 	self->block_size = sfs.f_bsize;
 }
 
-/* Only what may SKIP, or fail with nothing to undo: the rest is xfer_prepare()'s. */
+/*
+ * Only what may SKIP, or fail with nothing to undo: the rest is
+ * xfer_prepare()'s.  main() has skipped already without root or
+ * without ZC_DEV; any other error opening it is a failure.
+ */
 FIXTURE_SETUP(xfer)
 {
-	int err;
-
-	if (geteuid())
-		SKIP(return, "needs root");
 	if (sh("command -v ip >/dev/null && command -v ethtool >/dev/null"))
 		SKIP(return, "needs ip (iproute2) and ethtool");
-	self->zc = open("/dev/" ZCTRACE_DEVICE_NAME, O_RDWR);
-	err = errno;
-	/* Any other error is the module's or the system's to explain. */
-	if (self->zc < 0 && err == ENOENT)
-		SKIP(return, "zctrace module not loaded");
-	ASSERT_LE(0, self->zc) TH_LOG("/dev/" ZCTRACE_DEVICE_NAME ": %s", strerror(err));
+	self->zc = zc_open();
+	ASSERT_LE(0, self->zc) TH_LOG(ZC_DEV ": %s", strerror(-self->zc));
 	if (variant->path == NIC) {
 		const char *ifs = getenv("ZC_NIC_IFS");
 
@@ -364,23 +360,12 @@ static int send_chunk(FIXTURE_DATA(xfer) *self, enum mode mode, char *buf,
 	return -1;
 }
 
-static void read_counters(struct __test_metadata *_metadata, int zc,
-			  unsigned long req, __u32 id, __u64 *v)
-{
-	struct zctrace_read rd = {
-		.size = sizeof(rd), .id = id,
-		.nr_counters = __ZCTRACE_CTR_MAX, .counters = (uintptr_t)v,
-	};
-
-	ASSERT_EQ(0, ioctl(zc, req, &rd));
-	ASSERT_EQ(__ZCTRACE_CTR_MAX, rd.nr_counters);
-}
-
-#define CTR(name) v[ZCTRACE_CTR_##name]
+/* As __u64, which prints as %llu. */
+#define CTR(name) ((__u64)v[ZCTRACE_CTR_##name])
 
 /* The session's final counts v against what the kernel must have done. */
 static void check_counts(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self,
-			 const FIXTURE_VARIANT(xfer) *variant, const __u64 *v,
+			 const FIXTURE_VARIANT(xfer) *variant, const uint64_t *v,
 			 const struct tcp_info *ti, int syscalls)
 {
 	bool zerocopy = variant->mode == SENDFILE || variant->mode == SPLICE;
@@ -535,10 +520,10 @@ static void check_counts(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 {
 	struct pollfd done = { .events = POLLIN };
-	struct zctrace_start st = { .size = sizeof(st) };
 	unsigned long long received = 0;
-	__u64 v[__ZCTRACE_CTR_MAX];
+	uint64_t v[__ZCTRACE_CTR_MAX];
 	int pipefd[2], syscalls = 0, n;
+	uint32_t id;
 	char *buf, *map = NULL;
 	__u64 payload = FILE_SIZE;
 	struct tcp_info ti = { 0 };
@@ -563,7 +548,7 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	}
 	ASSERT_EQ(0, lseek(self->file, 0, SEEK_SET));
 
-	ASSERT_EQ(0, ioctl(self->zc, ZCTRACE_IOC_START, &st));
+	ASSERT_EQ(0, zc_start(self->zc, 0, 0, &id));
 	for (i = 0; i < FILE_SIZE / CHUNK; i++) {
 		n = send_chunk(self, variant->mode, buf, map, pipefd, &off);
 		ASSERT_LT(0, n);
@@ -577,7 +562,7 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	done.fd = self->report;
 	ASSERT_EQ(1, poll(&done, 1, NET_WAIT_S * 1000));
 	syscalls += 3;	/* shutdown, poll and the STOP below */
-	read_counters(_metadata, self->zc, ZCTRACE_IOC_STOP, st.id, v);
+	ASSERT_EQ(0, zc_stop(self->zc, id, v, NULL));
 	ASSERT_EQ(sizeof(received), read(self->report, &received, sizeof(received)));
 	ASSERT_EQ(payload, received);
 	ASSERT_EQ(0, getsockopt(self->sock, IPPROTO_TCP, TCP_INFO, &ti, &len));
@@ -589,4 +574,4 @@ TEST_F_TIMEOUT(xfer, counts, XFER_TIMEOUT_S)
 	free(buf);
 }
 
-TEST_HARNESS_MAIN
+ZC_HARNESS_MAIN
