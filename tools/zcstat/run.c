@@ -20,6 +20,18 @@ static int size_opt(const char *cmd, const char *opt, const char *arg, uint64_t 
 	return 0;
 }
 
+/*
+ * A name the kernel cannot hold would name no device by netlink, but the
+ * SIOC* ioctls cut it to IFNAMSIZ - 1 characters: another device.
+ */
+static int iface_opt(const char *cmd, const char *opt, const char *name)
+{
+	if (name && (!*name || strlen(name) >= IFNAMSIZ))
+		return usage_error(cmd, "bad %s '%s': a device name of 1 to %d characters",
+				   opt, name, IFNAMSIZ - 1);
+	return 0;
+}
+
 int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
@@ -87,6 +99,11 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 		return usage_error(cmd, "--mode MODE is needed: read-write, mmap-write, sendfile or splice");
 	if (o->chunk > MAX_CHUNK)
 		return usage_error(cmd, "--chunk is at most %llu MiB", MAX_CHUNK >> 20);
+	bad = iface_opt(cmd, "iface", o->iface);
+	if (!bad)
+		bad = iface_opt(cmd, "peer-iface", o->peer);
+	if (bad)
+		return bad;
 	if (!o->iface != !o->peer)
 		return usage_error(cmd, "--iface and --peer-iface go together");
 	if (o->iface && !strcmp(o->iface, o->peer))
