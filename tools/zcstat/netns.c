@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,8 +86,12 @@ static struct nl_msg *link_msg(int type, int flags, int index)
 	return msg;
 }
 
-/* Send a request built by the caller; put_failed: an nla_put ran short. */
-static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed)
+/*
+ * Send a request built by the caller (put_failed: it ran short of room)
+ * and hand each reply to parse, which may be NULL.
+ */
+static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed,
+		   int (*parse)(struct nl_msg *msg, void *arg), void *arg)
 {
 	if (!msg)
 		return -ENOMEM;
@@ -96,7 +99,7 @@ static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return nl_transact(sk, msg, NULL, NULL);
+	return nl_transact(sk, msg, parse, arg);
 }
 
 static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_ns)
@@ -120,19 +123,19 @@ static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_
 		nla_nest_end(msg, data);
 		nla_nest_end(msg, info);
 	}
-	return rt_send(sk, msg, bad);
+	return rt_send(sk, msg, bad, NULL, NULL);
 }
 
 static int rt_link_del(struct nl_sock *sk, int index)
 {
-	return rt_send(sk, link_msg(RTM_DELLINK, 0, index), false);
+	return rt_send(sk, link_msg(RTM_DELLINK, 0, index), false, NULL, NULL);
 }
 
 static int rt_link_move(struct nl_sock *sk, int index, int ns)
 {
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, index);
 
-	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0);
+	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0, NULL, NULL);
 }
 
 static int rt_addr_add(struct nl_sock *sk, int index, const char *addr)
@@ -150,7 +153,7 @@ static int rt_addr_add(struct nl_sock *sk, int index, const char *addr)
 	bad = msg && (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
 		      nla_put(msg, IFA_LOCAL, sizeof(in), &in) < 0 ||
 		      nla_put(msg, IFA_ADDRESS, sizeof(in), &in) < 0);
-	return rt_send(sk, msg, bad);
+	return rt_send(sk, msg, bad, NULL, NULL);
 }
 
 static void close_fd(int fd)
@@ -234,47 +237,86 @@ static int make_veth(struct link_env *e)
 	return 0;
 }
 
-/*
- * Whether dev holds addresses that leaving this namespace would delete.
- * IPv6 link-local ones come back by themselves when it is up again.
- */
-static int has_addresses(const char *dev)
+/* What a user's device is part of, which leaving this namespace would undo. */
+struct ties {
+	int index;
+	bool addresses;
+	int master;		/* its bridge, bond..., 0: none */
+};
+
+/* IPv6 link-local addresses come back by themselves when it is up again. */
+static int parse_addr(struct nl_msg *msg, void *arg)
 {
-	struct ifaddrs *all, *a;
-	bool found = false;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const struct ifaddrmsg *ifa = nlmsg_data(nlh);
+	struct ties *t = arg;
 
-	if (getifaddrs(&all))
-		return -errno;
-	for (a = all; a && !found; a = a->ifa_next) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)a->ifa_addr;
-
-		if (!a->ifa_addr || strcmp(a->ifa_name, dev))
-			continue;
-		found = a->ifa_addr->sa_family == AF_INET ||
-			(a->ifa_addr->sa_family == AF_INET6 &&
-			 !IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr));
-	}
-	freeifaddrs(all);
-	return found;
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlmsg_datalen(nlh) < (int)sizeof(*ifa))
+		return -EBADMSG;
+	if ((int)ifa->ifa_index == t->index &&
+	    (ifa->ifa_family == AF_INET ||
+	     (ifa->ifa_family == AF_INET6 && ifa->ifa_scope != RT_SCOPE_LINK)))
+		t->addresses = true;
+	return 0;
 }
 
-/* Move a user's device from home into end's namespace. */
+static int parse_link(struct nl_msg *msg, void *arg)
+{
+	static const struct nla_policy policy[IFLA_MAX + 1] = {
+		[IFLA_MASTER] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct ties *t = arg;
+
+	if (nlmsg_hdr(msg)->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, policy) < 0)
+		return -EBADMSG;
+	if (tb[IFLA_MASTER])
+		t->master = nla_get_u32(tb[IFLA_MASTER]);
+	return 0;
+}
+
+/* Fill in t for the device t->index of our namespace, by its index. */
+static int get_ties(struct link_env *e, struct ties *t)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	bool bad = msg && nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0;
+	int err;
+
+	err = rt_send(e->rt_home, msg, bad, parse_addr, t);
+	if (!err)
+		err = rt_send(e->rt_home, link_msg(RTM_GETLINK, 0, t->index), false, parse_link, t);
+	return err;
+}
+
+/*
+ * Move a user's device from home into end's namespace, by its index from
+ * here on.  One that has addresses or a master is refused: they would not
+ * come back with it.
+ */
 static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 {
-	int flags, index, err;
+	struct ties t = { 0 };
+	char master[IF_NAMESIZE];
+	int flags, err;
 
 	snprintf(end->dev, sizeof(end->dev), "%s", dev);
-	err = has_addresses(dev);
-	if (err < 0)
-		return fail("cannot list addresses: %s", strerror(-err));
+	flags = if_flags(e->io_home, dev);
+	t.index = ifindex(e->io_home, dev);
+	if (flags < 0 || t.index < 0)
+		return fail("%s: %s", dev, strerror(flags < 0 ? -flags : -t.index));
+	err = get_ties(e, &t);
 	if (err)
+		return fail("cannot read the addresses and master of %s: %s", dev, strerror(-err));
+	if (t.addresses)
 		return fail("%s has IP addresses, which moving it into a namespace would delete: "
 			    "give zcstat devices it can have to itself", dev);
-	flags = if_flags(e->io_home, dev);
-	index = ifindex(e->io_home, dev);
-	if (flags < 0 || index < 0)
-		return fail("%s: %s", dev, strerror(flags < 0 ? -flags : -index));
-	err = rt_link_move(e->rt_home, index, end->ns);
+	if (t.master)
+		return fail("%s is a port of %s, which moving it into a namespace would detach it from: "
+			    "give zcstat devices it can have to itself", dev,
+			    if_indextoname(t.master, master) ? master : "another device");
+	err = rt_link_move(e->rt_home, t.index, end->ns);
 	if (err)
 		return fail("cannot move %s into a network namespace: %s", dev, strerror(-err));
 	end->was_up = flags & IFF_UP;

@@ -6,7 +6,8 @@
  * namespace changes or clashes.  Either a veth pair made for the run or
  * two devices given by the user (e.g. two NICs on one wire), moved there
  * for the run and moved back, up or down as they were, on teardown.  A
- * device with IP addresses is refused: leaving its namespace deletes them.
+ * device with IP addresses or a master (a bridge or bond port) is refused:
+ * leaving its namespace deletes the addresses and detaches it.
  */
 #ifndef ZCSTAT_NETNS_H
 #define ZCSTAT_NETNS_H
