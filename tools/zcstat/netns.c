@@ -162,10 +162,13 @@ static void close_fd(int fd)
 		close(fd);
 }
 
-static void undo(int err, const char *what, const char *dev)
+/* A step of teardown: 1 when it failed, for the exit status. */
+static int undo(int err, const char *what, const char *dev)
 {
-	if (err)
-		warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
+	if (!err)
+		return 0;
+	warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
+	return 1;
 }
 
 static int ns_fd(void)
@@ -324,15 +327,18 @@ static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 	return 0;
 }
 
-/* Put a user's device back home, as it was. */
-static void move_out(struct link_env *e, struct link_end *end)
+/*
+ * Put a user's device back home, as it was: 0, or 1 when it could not be.
+ * Not back, its name at home may be another device's: leave that alone.
+ */
+static int move_out(struct link_env *e, struct link_end *end)
 {
 	int index = ifindex(end->io, end->dev);
 
-	undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns),
-	     "move back", end->dev);
-	if (end->was_up)
-		undo(if_up(e->io_home, end->dev), "bring up", end->dev);
+	if (undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns),
+		 "move back", end->dev))
+		return 1;
+	return end->was_up ? undo(if_up(e->io_home, end->dev), "bring up", end->dev) : 0;
 }
 
 static int configure(struct link_end *end, const char *addr)
@@ -419,23 +425,27 @@ static void close_end(struct link_end *end)
 	close_fd(end->ns);
 }
 
-void link_env_teardown(struct link_env *e)
+int link_env_teardown(struct link_env *e)
 {
+	int failed = 0;
+
 	if (e->sg0 >= 0)
-		link_set_sg(e, e->sg0);
+		failed += !!link_set_sg(e, e->sg0);
 	if (e->veth) {
 		int index = ifindex(e->tx.io, e->tx.dev);
 
 		/* Its peer goes with it. */
-		undo(index < 0 ? index : rt_link_del(e->tx.rt, index), "delete", e->tx.dev);
+		failed += undo(index < 0 ? index : rt_link_del(e->tx.rt, index), "delete",
+			       e->tx.dev);
 	}
 	if (e->tx.moved)
-		move_out(e, &e->tx);
+		failed += move_out(e, &e->tx);
 	if (e->rx.moved)
-		move_out(e, &e->rx);
+		failed += move_out(e, &e->rx);
 	close_end(&e->tx);
 	close_end(&e->rx);
 	nl_socket_free(e->rt_home);
 	close_fd(e->io_home);
 	close_fd(e->home_ns);
+	return failed;
 }

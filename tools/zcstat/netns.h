@@ -39,7 +39,8 @@ struct link_env {
 
 /* iface NULL: a veth pair.  Print what failed and return -1. */
 int link_env_setup(struct link_env *e, const char *iface, const char *peer);
-void link_env_teardown(struct link_env *e);
+/* Undo it all, saying what could not be undone; returns how many steps. */
+int link_env_teardown(struct link_env *e);
 
 /* Scatter-gather on the sender's device; restored by teardown. */
 int link_set_sg(struct link_env *e, bool on);

@@ -127,13 +127,14 @@ int run_setup(const char *cmd, const struct run_opts *o, struct run_ctx *c)
 	return link_env_setup(&c->env, o->iface, o->peer) ? 1 : 0;
 }
 
-void run_teardown(struct run_ctx *c)
+int run_teardown(struct run_ctx *c)
 {
-	if (c->env.home_ns >= 0)
-		link_env_teardown(&c->env);
+	int failed = c->env.home_ns >= 0 ? link_env_teardown(&c->env) : 0;
+
 	xfer_file_close(&c->file);
 	if (c->zcfd >= 0)
 		close(c->zcfd);
+	return failed ? 1 : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -142,7 +143,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o;
 	struct run_ctx c;
 	char note[PATH_MAX + 128];
-	int ret;
+	int ret, cleanup;
 
 	ret = run_parse("run", false, argc, argv, &o);
 	if (ret)
@@ -151,7 +152,7 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = xfer_run(&c.env, c.zcfd, &c.file, o.mode, o.chunk, !o.no_sg,
 			       fancy_terminal(STDERR_FILENO), &r) ? 1 : 0;
-	run_teardown(&c);
+	cleanup = run_teardown(&c);
 	if (ret)
 		return ret;
 	if (xfer_cache_note(&r, note, sizeof(note)))
@@ -167,5 +168,5 @@ int cmd_run(int argc, char **argv)
 	} else {
 		report_print(&r);
 	}
-	return 0;
+	return cleanup;
 }

@@ -24,6 +24,10 @@ struct run_ctx {
 
 /* Device, file and link; prints what failed and returns 1. */
 int run_setup(const char *cmd, const struct run_opts *o, struct run_ctx *c);
-void run_teardown(struct run_ctx *c);
+/*
+ * 0, or 1 when some of it could not be undone (said on stderr): the exit
+ * status once the results are out, if they gave none of their own.
+ */
+int run_teardown(struct run_ctx *c);
 
 #endif

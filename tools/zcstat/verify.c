@@ -430,7 +430,7 @@ int cmd_verify(int argc, char **argv)
 	struct run_ctx c;
 	char note[PATH_MAX + 128];
 	size_t n = 0;
-	int ret;
+	int ret, cleanup;
 
 	ret = run_parse("verify", true, argc, argv, &o);
 	if (ret)
@@ -440,7 +440,7 @@ int cmd_verify(int argc, char **argv)
 		for (int sg = 1; sg >= 0 && !ret; sg--)
 			ret = xfer_run(&c.env, c.zcfd, &c.file, m, o.chunk, sg,
 				       fancy_terminal(STDERR_FILENO), &results[n++]) ? 1 : 0;
-	run_teardown(&c);
+	cleanup = run_teardown(&c);
 	if (ret)
 		return ret;
 
@@ -452,5 +452,5 @@ int cmd_verify(int argc, char **argv)
 		print_json(vds, n);
 	else
 		print_human(vds, n);
-	return count_failed(vds, n) ? EXIT_CONTRADICTION : 0;
+	return count_failed(vds, n) ? EXIT_CONTRADICTION : cleanup;
 }
