@@ -88,7 +88,7 @@ static bool is_help(const char *s)
 	return !strcmp(s, "-h") || !strcmp(s, "--help");
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
 	static char *watch_argv[] = { "watch", NULL };
 	const char *name;
@@ -119,4 +119,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "zcstat: no command '%s' (see zcstat --help)\n", name);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(run_command(argc, argv));
 }

@@ -131,5 +131,4 @@ void json_str(struct json *j, const char *key, const char *s)
 void json_finish(struct json *j)
 {
 	fputc('\n', j->f);
-	fflush(j->f);
 }

@@ -17,6 +17,9 @@
 
 volatile sig_atomic_t interrupted;
 
+/* Why output first failed to reach standard output, 0: it has not. */
+static int stdout_errno;
+
 static void vmessage(const char *fmt, va_list ap)
 {
 	fputs("zcstat: ", stderr);
@@ -67,6 +70,22 @@ int module_error(const char *what, int err)
 	default:
 		return fail("%s: %s", what, strerror(err));
 	}
+}
+
+bool flush_stdout(void)
+{
+	if (fflush(stdout) && !stdout_errno)
+		stdout_errno = errno;
+	return !ferror(stdout);
+}
+
+int close_stdout(int status)
+{
+	if (flush_stdout())
+		return status;
+	/* A write inside printf() failed, and its errno is gone. */
+	fail("standard output: %s", stdout_errno ? strerror(stdout_errno) : "a write failed");
+	return 1;
 }
 
 /* Whether arg is --name=value for a long option without a value. */

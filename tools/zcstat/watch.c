@@ -92,7 +92,8 @@ static void print_values(const char *id, const char *pid, const char *what,
 	putchar('\n');
 }
 
-static void render(const struct watch *w)
+/* false when it did not reach standard output: no one is watching. */
+static bool render(const struct watch *w)
 {
 	char stamp[16], id[16], pid[16];
 	time_t now = time(NULL);
@@ -128,7 +129,7 @@ static void render(const struct watch *w)
 	}
 	if (!w->tty)
 		putchar('\n');
-	fflush(stdout);
+	return flush_stdout();
 }
 
 /* Wait out one interval; false when it is time to leave. */
@@ -179,7 +180,7 @@ static void restore_terminal(struct watch *w)
 {
 	tcsetattr(STDIN_FILENO, TCSANOW, &w->saved);
 	fputs("\033[?25h", stdout);
-	fflush(stdout);
+	flush_stdout();
 }
 
 static int parse_interval(int argc, char **argv, double *interval)
@@ -232,9 +233,9 @@ int cmd_watch(int argc, char **argv)
 		w.prev = w.cur;
 		w.cur = (struct session_list){ .v = t.v };
 		err = zgenl_sessions(&w.req, session_list_add, &w.cur);
-		if (err)
+		/* main() says why the output failed. */
+		if (err || !render(&w))
 			break;
-		render(&w);
 	} while (wait_interval(&w));
 
 	if (w.tty)

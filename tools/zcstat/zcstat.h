@@ -37,6 +37,14 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * fflush(stdout): false once any output has failed to reach it (a full
+ * disk, a closed pipe).  close_stdout() at exit makes that a failure,
+ * whatever the command made of it: returns status, or 1 with the reason.
+ */
+bool flush_stdout(void);
+int close_stdout(int status);
+
+/*
  * The one-line message for an error of the zctrace interfaces: module not
  * loaded (ENOENT), permission (EPERM, EACCES), else what + strerror.
  * Returns 1.

@@ -5,6 +5,7 @@
 # one line and exits 1.  Usage: tests/cli.sh [path/to/zcstat]
 Z=${1:-$(dirname "$0")/../zcstat}
 failed=0
+out=/dev/null	# where expect sends stdout
 
 result() {
 	if [ "$1" = ok ]; then
@@ -19,7 +20,7 @@ result() {
 expect() {
 	want=$1 want_err=$2
 	shift 3
-	err=$("$Z" "$@" 2>&1 >/dev/null)
+	err=$("$Z" "$@" 2>&1 >"$out")
 	got=$?
 	if [ "$got" = "$want" ] && [ "$err" = "$want_err" ]; then
 		result ok "$*"
@@ -61,6 +62,12 @@ expect 2 "$(usage list "unexpected argument 'extra'")" -- list extra
 expect 0 "" -- --version
 expect 0 "" -- --help
 expect 0 "" -- run --help
+# Output lost to a full disk is a failure, not a silent 0.
+out=/dev/full
+expect 1 "zcstat: standard output: No space left on device" -- --help
+expect 1 "zcstat: standard output: No space left on device" -- --version
+expect 1 "zcstat: standard output: No space left on device" -- verify --help
+out=/dev/null
 
 if [ ! -e /dev/zctrace ] && ! grep -qw zctrace /proc/modules 2>/dev/null; then
 	for cmd in status list "list --json" "run --mode sendfile" verify "stat -- true" \

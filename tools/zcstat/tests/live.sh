@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # zcstat against the loaded module (run as root in the test guest), in TAP:
 # verify's JSON says what its table says, watch shows counts moving, stat
-# counts what run counts, a device with addresses is not taken, and a
-# session that cannot start ends stat with the reason.
+# counts what run counts, a device with addresses is not taken, a
+# session that cannot start ends stat with the reason, and output that
+# cannot be written is a failure.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -11,7 +12,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -151,4 +152,19 @@ if [ $status = 1 ] && [[ $out == *"traced by another session already"* ]]; then
 else
 	echo "not ok 5 stat -- CMD says why a session could not start"
 	echo "# exit $status: $out"
+fi
+
+# 6. Output that cannot be written is a failure: list says why and exits 1,
+#    and watch, which would otherwise redraw into a full disk for ever, stops.
+want="zcstat: standard output: No space left on device"
+list_out=$(timeout 20 "$Z" list --json 2>&1 >/dev/full)
+list_rc=$?
+watch_out=$(timeout 20 "$Z" watch -i 0.1 2>&1 >/dev/full)
+watch_rc=$?
+if ((list_rc == 1 && watch_rc == 1)) && [[ $list_out == "$want" && $watch_out == "$want" ]]; then
+	echo "ok 6 output that cannot be written fails list and stops watch"
+else
+	echo "not ok 6 output that cannot be written fails list and stops watch"
+	echo "# list exit $list_rc: $list_out"
+	echo "# watch exit $watch_rc: $watch_out"
 fi
