@@ -110,7 +110,8 @@ static bool holds(const struct xfer_result *r, enum relation rel, uint64_t x)
 	case EQ_N_RETRANS: return x == r->bytes + r->retrans_bytes;
 	case AT_LEAST_N: return x >= r->bytes;
 	case ZERO: return !x;
-	case UNDER_1PCT_N: return x < r->bytes / 100;
+	/* 100 x < N, without overflow; x < N / 100 fails x = 0 when N < 100. */
+	case UNDER_1PCT_N: return x <= (r->bytes - 1) / 100;
 	case EQ_ISSUED: return x == r->syscalls_issued;
 	}
 	return false;

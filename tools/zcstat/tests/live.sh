@@ -3,8 +3,8 @@
 # zcstat against the loaded module (run as root in the test guest), in TAP:
 # verify's JSON says what its table says, watch shows counts moving, stat
 # counts what run counts, a device with addresses is not taken, a
-# session that cannot start ends stat with the reason, and output that
-# cannot be written is a failure.
+# session that cannot start ends stat with the reason, output that cannot
+# be written is a failure, and verify takes a file under 100 bytes.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -12,7 +12,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -167,4 +167,16 @@ else
 	echo "not ok 6 output that cannot be written fails list and stops watch"
 	echo "# list exit $list_rc: $list_out"
 	echo "# watch exit $watch_rc: $watch_out"
+fi
+
+# 7. verify of a file under 100 bytes: "CPU copy bytes < N/100" must hold
+#    for none copied, which N/100 rounded down to 0 did not allow.
+out=$("$Z" verify --size 64 2>&1)
+status=$?
+if [ $status = 0 ]; then
+	echo "ok 7 verify --size 64 finds no contradiction"
+else
+	echo "not ok 7 verify --size 64 finds no contradiction"
+	echo "# exit $status:"
+	printf '%s\n' "$out" | sed 's/^/# /'
 fi
