@@ -77,10 +77,16 @@ static uint64_t chunk_at(const struct xfer *x, uint64_t off)
 	return x->size - off < x->chunk ? x->size - off : x->chunk;
 }
 
+/*
+ * Ends of input, not errors: positive, so that no errno (the receiver's
+ * EPIPE above all) can pass for one.
+ */
+enum { FILE_SHRANK = 1, AT_EOF };
+
 /* A short read means the file shrank under us. */
 static int short_or_error(ssize_t n)
 {
-	return n < 0 ? -errno : -ENODATA;
+	return n < 0 ? -errno : FILE_SHRANK;
 }
 
 static int send_read_write(struct xfer *x)
@@ -304,14 +310,14 @@ const char *xfer_cache_note(const struct xfer_result *r, char *buf, size_t len)
 	return buf;
 }
 
-/* Read exactly len bytes: 0, or -errno, or -EPIPE at EOF. */
+/* Read exactly len bytes: 0, or -errno, or AT_EOF. */
 static int read_full(int fd, void *p, size_t len)
 {
 	while (len) {
 		ssize_t n = read(fd, p, len);
 
 		if (n <= 0)
-			return n ? -errno : -EPIPE;
+			return n ? -errno : AT_EOF;
 		p = (char *)p + n;
 		len -= n;
 	}
@@ -528,7 +534,9 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 
 	if (err == -EINTR || interrupted)
 		return fail("interrupted");
-	if (err == -EPIPE)
+	if (err == FILE_SHRANK)
+		return fail("%s: %s shrank during the transfer", modes[mode].name, r->file);
+	if (err == AT_EOF)
 		return fail("%s: the receiver gave no count", modes[mode].name);
 	if (err)
 		return fail("%s: %s", modes[mode].name, strerror(-err));
