@@ -196,14 +196,17 @@ int xfer_mode_parse(const char *s, enum xfer_mode *m)
 	return -EINVAL;
 }
 
-/* Non-zero bytes: no hole, nothing a filesystem could compress away. */
+/*
+ * Non-zero bytes: no hole, nothing a filesystem could compress away.  A
+ * write to a file is not interrupted by a signal: look at ^C each MiB.
+ */
 static int fill_file(int fd, uint64_t size)
 {
 	static char buf[1 << 20];
 
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = 'A' + i % 61;
-	for (uint64_t off = 0; off < size;) {
+	for (uint64_t off = 0; off < size && !interrupted;) {
 		size_t len = size - off < sizeof(buf) ? size - off : sizeof(buf);
 		ssize_t n = write(fd, buf, len);
 
@@ -211,7 +214,7 @@ static int fill_file(int fd, uint64_t size)
 			return -errno;
 		off += n;
 	}
-	return 0;
+	return interrupted ? -EINTR : 0;
 }
 
 /* Create path (a template when temp) and fill it; it is removed on close. */
@@ -227,6 +230,8 @@ static int make_file(struct xfer_file *f, const char *path, bool temp, uint64_t 
 	f->temp = true;
 	f->size = size ? size : DEFAULT_SIZE;
 	err = fill_file(f->fd, f->size);
+	if (err == -EINTR)
+		return fail("interrupted");
 	if (err)
 		return fail("cannot write %s: %s", f->path, strerror(-err));
 	return 0;
