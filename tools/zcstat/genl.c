@@ -68,6 +68,8 @@ int zgenl_open(struct zgenl *g)
 {
 	int err;
 
+	/* A request that fails before it is sent leaves it so. */
+	g->ext[0] = '\0';
 	g->sk = nl_open(NETLINK_GENERIC, &err);
 	if (!g->sk)
 		return err;
@@ -136,7 +138,7 @@ int zgenl_version(struct zgenl *g, uint32_t *abi, uint32_t *nr_counters)
 
 	if (!msg)
 		return -ENOMEM;
-	err = nl_transact(g->sk, msg, parse_version, &v);
+	err = nl_transact(g->sk, msg, parse_version, &v, g->ext);
 	if (!err && !v.seen)
 		err = -EBADMSG;
 	*abi = v.abi;
@@ -199,7 +201,7 @@ int zgenl_sessions(struct zgenl *g,
 
 	if (!msg)
 		return -ENOMEM;
-	return nl_transact(g->sk, msg, parse_session, &w);
+	return nl_transact(g->sk, msg, parse_session, &w, g->ext);
 }
 
 struct probe_walk {
@@ -237,7 +239,7 @@ int zgenl_probes(struct zgenl *g,
 
 	if (!msg)
 		return -ENOMEM;
-	return nl_transact(g->sk, msg, parse_probe, &w);
+	return nl_transact(g->sk, msg, parse_probe, &w, g->ext);
 }
 
 /* A multicast message: only SESSION_END is ours to handle. */

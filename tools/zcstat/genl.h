@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "nl.h"
 
 struct session_info {
 	uint32_t id, pid, flags, state, owner_uid;
@@ -19,6 +20,7 @@ struct session_info {
 struct zgenl {
 	struct nl_sock *sk;
 	int family;
+	char ext[NL_EXT_LEN];	/* the kernel's words on the last error */
 	/* Set by zgenl_subscribe(). */
 	int (*on_end)(const struct session_info *s, void *arg);
 	void *on_end_arg;

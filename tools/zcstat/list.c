@@ -53,13 +53,13 @@ int cmd_list(int argc, char **argv)
 
 	err = zgenl_open(&g);
 	if (err)
-		return module_error("generic netlink", -err);
+		return module_error("generic netlink", -err, NULL);
 	/* The whole dump first: a failure must not leave half a document. */
 	err = zgenl_sessions(&g, session_list_add, &sl);
 	zgenl_close(&g);
 	if (err) {
 		free(sl.v);
-		return module_error("generic netlink zctrace", -err);
+		return module_error("generic netlink zctrace", -err, g.ext);
 	}
 	if (jp) {
 		json_init(&j, stdout);

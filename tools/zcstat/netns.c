@@ -88,10 +88,10 @@ static struct nl_msg *link_msg(int type, int flags, int index)
 
 /*
  * Send a request built by the caller (put_failed: it ran short of room)
- * and hand each reply to parse, which may be NULL.
+ * and hand each reply to parse, which may be NULL.  ext: as nl_transact().
  */
 static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed,
-		   int (*parse)(struct nl_msg *msg, void *arg), void *arg)
+		   int (*parse)(struct nl_msg *msg, void *arg), void *arg, char *ext)
 {
 	if (!msg)
 		return -ENOMEM;
@@ -99,10 +99,11 @@ static int rt_send(struct nl_sock *sk, struct nl_msg *msg, bool put_failed,
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	return nl_transact(sk, msg, parse, arg);
+	return nl_transact(sk, msg, parse, arg, ext);
 }
 
-static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_ns)
+static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_ns,
+		       char *ext)
 {
 	struct ifinfomsg peer = { .ifi_family = AF_UNSPEC };
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -123,22 +124,22 @@ static int rt_veth_add(struct nl_sock *sk, const char *a, const char *b, int rx_
 		nla_nest_end(msg, data);
 		nla_nest_end(msg, info);
 	}
-	return rt_send(sk, msg, bad, NULL, NULL);
+	return rt_send(sk, msg, bad, NULL, NULL, ext);
 }
 
-static int rt_link_del(struct nl_sock *sk, int index)
+static int rt_link_del(struct nl_sock *sk, int index, char *ext)
 {
-	return rt_send(sk, link_msg(RTM_DELLINK, 0, index), false, NULL, NULL);
+	return rt_send(sk, link_msg(RTM_DELLINK, 0, index), false, NULL, NULL, ext);
 }
 
-static int rt_link_move(struct nl_sock *sk, int index, int ns)
+static int rt_link_move(struct nl_sock *sk, int index, int ns, char *ext)
 {
 	struct nl_msg *msg = link_msg(RTM_NEWLINK, 0, index);
 
-	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0, NULL, NULL);
+	return rt_send(sk, msg, msg && nla_put_u32(msg, IFLA_NET_NS_FD, ns) < 0, NULL, NULL, ext);
 }
 
-static int rt_addr_add(struct nl_sock *sk, int index, const char *addr)
+static int rt_addr_add(struct nl_sock *sk, int index, const char *addr, char *ext)
 {
 	struct ifaddrmsg ifa = {
 		.ifa_family = AF_INET,
@@ -153,7 +154,7 @@ static int rt_addr_add(struct nl_sock *sk, int index, const char *addr)
 	bad = msg && (nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
 		      nla_put(msg, IFA_LOCAL, sizeof(in), &in) < 0 ||
 		      nla_put(msg, IFA_ADDRESS, sizeof(in), &in) < 0);
-	return rt_send(sk, msg, bad, NULL, NULL);
+	return rt_send(sk, msg, bad, NULL, NULL, ext);
 }
 
 static void close_fd(int fd)
@@ -162,13 +163,10 @@ static void close_fd(int fd)
 		close(fd);
 }
 
-/* A step of teardown: 1 when it failed, for the exit status. */
-static int undo(int err, const char *what, const char *dev)
+/* A step of teardown: 1 when it failed, for the exit status.  ext: may be NULL. */
+static int undo(int err, const char *ext, const char *what, const char *dev)
 {
-	if (!err)
-		return 0;
-	warn("cleanup: cannot %s %s: %s", what, dev, strerror(-err));
-	return 1;
+	return err ? fail_errno(-err, ext, "cleanup: cannot %s %s", what, dev) : 0;
 }
 
 static int ns_fd(void)
@@ -225,6 +223,7 @@ int link_tx_socket(const struct link_env *e, int type)
 
 static int make_veth(struct link_env *e)
 {
+	char ext[NL_EXT_LEN] = "";
 	unsigned int r;
 	int err;
 
@@ -232,10 +231,9 @@ static int make_veth(struct link_env *e)
 		r = getpid() ^ time(NULL);
 	snprintf(e->tx.dev, sizeof(e->tx.dev), "zc%06xa", r & 0xffffff);
 	snprintf(e->rx.dev, sizeof(e->rx.dev), "zc%06xb", r & 0xffffff);
-	err = rt_veth_add(e->tx.rt, e->tx.dev, e->rx.dev, e->rx.ns);
+	err = rt_veth_add(e->tx.rt, e->tx.dev, e->rx.dev, e->rx.ns, ext);
 	if (err)
-		return fail("cannot create veth pair %s/%s: %s", e->tx.dev, e->rx.dev,
-			    strerror(-err));
+		return fail_errno(-err, ext, "cannot create veth pair %s/%s", e->tx.dev, e->rx.dev);
 	e->veth = true;
 	return 0;
 }
@@ -279,17 +277,18 @@ static int parse_link(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-/* Fill in t for the device t->index of our namespace, by its index. */
-static int get_ties(struct link_env *e, struct ties *t)
+/* Fill in t for the device t->index of our namespace.  ext: as nl_transact(). */
+static int get_ties(struct link_env *e, struct ties *t, char *ext)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
 	bool bad = msg && nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0;
 	int err;
 
-	err = rt_send(e->rt_home, msg, bad, parse_addr, t);
+	err = rt_send(e->rt_home, msg, bad, parse_addr, t, ext);
 	if (!err)
-		err = rt_send(e->rt_home, link_msg(RTM_GETLINK, 0, t->index), false, parse_link, t);
+		err = rt_send(e->rt_home, link_msg(RTM_GETLINK, 0, t->index), false, parse_link, t,
+			      ext);
 	return err;
 }
 
@@ -301,7 +300,7 @@ static int get_ties(struct link_env *e, struct ties *t)
 static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 {
 	struct ties t = { 0 };
-	char master[IF_NAMESIZE];
+	char master[IF_NAMESIZE], ext[NL_EXT_LEN] = "";
 	int flags, err;
 
 	snprintf(end->dev, sizeof(end->dev), "%s", dev);
@@ -309,9 +308,9 @@ static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 	t.index = ifindex(e->io_home, dev);
 	if (flags < 0 || t.index < 0)
 		return fail("%s: %s", dev, strerror(flags < 0 ? -flags : -t.index));
-	err = get_ties(e, &t);
+	err = get_ties(e, &t, ext);
 	if (err)
-		return fail("cannot read the addresses and master of %s: %s", dev, strerror(-err));
+		return fail_errno(-err, ext, "cannot read the addresses and master of %s", dev);
 	if (t.addresses)
 		return fail("%s has IP addresses, which moving it into a namespace would delete: "
 			    "give zcstat devices it can have to itself", dev);
@@ -319,9 +318,9 @@ static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 		return fail("%s is a port of %s, which moving it into a namespace would detach it from: "
 			    "give zcstat devices it can have to itself", dev,
 			    if_indextoname(t.master, master) ? master : "another device");
-	err = rt_link_move(e->rt_home, t.index, end->ns);
+	err = rt_link_move(e->rt_home, t.index, end->ns, ext);
 	if (err)
-		return fail("cannot move %s into a network namespace: %s", dev, strerror(-err));
+		return fail_errno(-err, ext, "cannot move %s into a network namespace", dev);
 	end->was_up = flags & IFF_UP;
 	end->moved = true;
 	return 0;
@@ -334,21 +333,22 @@ static int move_in(struct link_env *e, struct link_end *end, const char *dev)
 static int move_out(struct link_env *e, struct link_end *end)
 {
 	int index = ifindex(end->io, end->dev);
+	char ext[NL_EXT_LEN] = "";
 
-	if (undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns),
+	if (undo(index < 0 ? index : rt_link_move(end->rt, index, e->home_ns, ext), ext,
 		 "move back", end->dev))
 		return 1;
-	return end->was_up ? undo(if_up(e->io_home, end->dev), "bring up", end->dev) : 0;
+	return end->was_up ? undo(if_up(e->io_home, end->dev), NULL, "bring up", end->dev) : 0;
 }
 
 static int configure(struct link_end *end, const char *addr)
 {
+	char ext[NL_EXT_LEN] = "";
 	int index = ifindex(end->io, end->dev);
-	int err = index < 0 ? index : rt_addr_add(end->rt, index, addr);
+	int err = index < 0 ? index : rt_addr_add(end->rt, index, addr, ext);
 
 	if (err)
-		return fail("cannot add %s/%d to %s: %s", addr, PREFIX_LEN, end->dev,
-			    strerror(-err));
+		return fail_errno(-err, ext, "cannot add %s/%d to %s", addr, PREFIX_LEN, end->dev);
 	err = if_up(end->io, end->dev);
 	if (err)
 		return fail("cannot bring %s up: %s", end->dev, strerror(-err));
@@ -433,10 +433,11 @@ int link_env_teardown(struct link_env *e)
 		failed += !!link_set_sg(e, e->sg0);
 	if (e->veth) {
 		int index = ifindex(e->tx.io, e->tx.dev);
+		char ext[NL_EXT_LEN] = "";
 
 		/* Its peer goes with it. */
-		failed += undo(index < 0 ? index : rt_link_del(e->tx.rt, index), "delete",
-			       e->tx.dev);
+		failed += undo(index < 0 ? index : rt_link_del(e->tx.rt, index, ext), ext,
+			       "delete", e->tx.dev);
 	}
 	if (e->tx.moved)
 		failed += move_out(e, &e->tx);

@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/handlers.h>
 #include <netlink/msg.h>
@@ -34,7 +37,7 @@ int nl_errno(int nlerr)
 struct nl_sock *nl_open(int protocol, int *err)
 {
 	struct nl_sock *sk = nl_socket_alloc();
-	int ret;
+	int ret, one = 1;
 
 	if (!sk) {
 		*err = -ENOMEM;
@@ -46,6 +49,12 @@ struct nl_sock *nl_open(int protocol, int *err)
 		*err = -nl_errno(ret);
 		return NULL;
 	}
+	/*
+	 * The kernel's words on an error, without our request echoed back.
+	 * Best effort: a kernel without them still gives the errno.
+	 */
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	return sk;
 }
 
@@ -54,6 +63,7 @@ struct txn {
 	void *arg;
 	int err;
 	bool done;
+	char *ext;
 };
 
 static int on_valid(struct nl_msg *msg, void *arg)
@@ -69,6 +79,22 @@ static int on_valid(struct nl_msg *msg, void *arg)
 }
 
 /*
+ * NLMSGERR_ATTR_MSG of an error or a failed dump's DONE into ext, when it
+ * has extended-ack TLVs: they follow the first len bytes of its body.
+ */
+static void ext_msg(struct nlmsghdr *nlh, int len, char *ext)
+{
+	static const struct nla_policy policy[NLMSGERR_ATTR_MAX + 1] = {
+		[NLMSGERR_ATTR_MSG] = { .type = NLA_STRING },
+	};
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+	if (ext && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    nlmsg_parse(nlh, len, tb, NLMSGERR_ATTR_MAX, policy) >= 0 && tb[NLMSGERR_ATTR_MSG])
+		nla_strlcpy(ext, tb[NLMSGERR_ATTR_MSG], NL_EXT_LEN);
+}
+
+/*
  * The ack of a request, or the end of a dump.  A dump the kernel could not
  * finish ends with NLMSG_DONE holding the negative errno, which libnl
  * leaves to the caller.
@@ -81,8 +107,10 @@ static int on_done(struct nl_msg *msg, void *arg)
 
 	if (nlh->nlmsg_type == NLMSG_DONE && nlmsg_datalen(nlh) >= (int)sizeof(err)) {
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
-		if (err < 0)
+		if (err < 0) {
 			t->err = err;
+			ext_msg(nlh, sizeof(err), t->ext);
+		}
 	}
 	t->done = true;
 	return NL_STOP;
@@ -90,21 +118,29 @@ static int on_done(struct nl_msg *msg, void *arg)
 
 static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
+	/* libnl hands over the body of the message: its header is right before. */
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct txn *t = arg;
 
 	(void)who;
 	t->err = e->error;
 	t->done = true;
+	/* The error, then our request unless the kernel capped it. */
+	ext_msg(nlh, sizeof(e->error) + (nlh->nlmsg_flags & NLM_F_CAPPED ?
+					 sizeof(e->msg) : e->msg.nlmsg_len), t->ext);
 	return NL_STOP;
 }
 
 int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
-		int (*parse)(struct nl_msg *msg, void *arg), void *arg)
+		int (*parse)(struct nl_msg *msg, void *arg), void *arg,
+		char ext[NL_EXT_LEN])
 {
-	struct txn t = { .parse = parse, .arg = arg };
+	struct txn t = { .parse = parse, .arg = arg, .ext = ext };
 	struct nl_cb *cb;
 	int ret;
 
+	if (ext)
+		*ext = '\0';
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);

@@ -119,7 +119,7 @@ int run_setup(const char *cmd, const struct run_opts *o, struct run_ctx *c)
 		if (c->zcfd == -EACCES || c->zcfd == -EPERM)
 			return fail("%s needs root (network namespace, veth, %s)", cmd, ZCDEV_PATH);
 		if (c->zcfd < 0)
-			return module_error(ZCDEV_PATH, -c->zcfd);
+			return module_error(ZCDEV_PATH, -c->zcfd, NULL);
 	}
 	catch_signals();
 	if (xfer_file_open(&c->file, o->file, o->size))

@@ -69,7 +69,7 @@ static int finish(int fd, uint32_t id, double t0, struct stat_run *s)
 	s->seconds = now_seconds() - t0;
 	err = zcdev_stop(fd, id, &s->ctr);
 	if (err)
-		return module_error("stop the session", -err);
+		return module_error("stop the session", -err, NULL);
 	print_stat(s);
 	return 0;
 }
@@ -87,7 +87,7 @@ static int start_error(pid_t pid, int err)
 	case EOPNOTSUPP:
 		return fail("this kernel lacks a hook zctrace needs (the kernel log names it)");
 	default:
-		return module_error("start a session", err);
+		return module_error("start a session", err, NULL);
 	}
 }
 
@@ -233,7 +233,7 @@ int cmd_stat(int argc, char **argv)
 
 	fd = zcdev_open();
 	if (fd < 0)
-		return module_error(ZCDEV_PATH, -fd);
+		return module_error(ZCDEV_PATH, -fd, NULL);
 	ret = pid ? stat_pid(fd, &s) : stat_command(fd, &s);
 	close(fd);
 	return ret;

@@ -108,7 +108,7 @@ int cmd_status(int argc, char **argv)
 		return fail("%s exists but the zctrace netlink family does not: reload the module",
 			    ZCDEV_PATH);
 	if (err)
-		return module_error("generic netlink", -err);
+		return module_error("generic netlink", -err, NULL);
 	err = zgenl_version(&g, &abi, &nr);
 	if (!err)
 		err = zgenl_sessions(&g, session_list_add, &sl);
@@ -119,5 +119,5 @@ int cmd_status(int argc, char **argv)
 		print_status(&sl, &pl, abi, nr);
 	free(sl.v);
 	free(pl.v);
-	return err ? module_error("generic netlink zctrace", -err) : 0;
+	return err ? module_error("generic netlink zctrace", -err, g.ext) : 0;
 }

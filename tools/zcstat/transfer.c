@@ -514,7 +514,7 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 
 	err = zcfd >= 0 ? zcdev_start(zcfd, 0, 0, &id) : 0;
 	if (err)
-		return module_error("start a session", -err);
+		return module_error("start a session", -err, NULL);
 	err = modes[mode].send(x);
 	r->syscalls_loop = x->sys;
 	if (!err) {
@@ -546,7 +546,7 @@ static int traced(struct xfer *x, enum xfer_mode mode, int zcfd,
 	if (err)
 		return fail("%s: %s", modes[mode].name, strerror(-err));
 	if (stop_err)
-		return module_error("stop the session", -stop_err);
+		return module_error("stop the session", -stop_err, NULL);
 	if (r->received != r->bytes)
 		return fail("%s: the receiver got %" PRIu64 " bytes of %" PRIu64,
 			    modes[mode].name, r->received, r->bytes);

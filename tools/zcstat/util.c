@@ -20,10 +20,15 @@ volatile sig_atomic_t interrupted;
 /* Why output first failed to reach standard output, 0: it has not. */
 static int stdout_errno;
 
-static void vmessage(const char *fmt, va_list ap)
+/* err > 0: ": strerror(err)" after it, then the kernel's words (ext) if any. */
+static void vmessage(int err, const char *ext, const char *fmt, va_list ap)
 {
 	fputs("zcstat: ", stderr);
 	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	if (err && ext && *ext)
+		fprintf(stderr, " (%s)", ext);
 	fputc('\n', stderr);
 }
 
@@ -32,7 +37,17 @@ int fail(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage(fmt, ap);
+	vmessage(0, NULL, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+int fail_errno(int err, const char *ext, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(err, ext, fmt, ap);
 	va_end(ap);
 	return 1;
 }
@@ -42,7 +57,7 @@ void warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage(fmt, ap);
+	vmessage(0, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -58,7 +73,7 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int module_error(const char *what, int err)
+int module_error(const char *what, int err, const char *ext)
 {
 	switch (err) {
 	case ENOENT:
@@ -68,7 +83,7 @@ int module_error(const char *what, int err)
 		return fail("%s: permission denied (zctrace needs root: CAP_PERFMON for /dev/zctrace, CAP_NET_ADMIN for netlink)",
 			    what);
 	default:
-		return fail("%s: %s", what, strerror(err));
+		return fail_errno(err, ext, "%s", what);
 	}
 }
 

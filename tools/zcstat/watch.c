@@ -215,7 +215,7 @@ int cmd_watch(int argc, char **argv)
 		return err;
 	err = zgenl_open(&w.req);
 	if (err)
-		return module_error("generic netlink", -err);
+		return module_error("generic netlink", -err, NULL);
 	/* Without events, ended sessions just drop out of the dumps. */
 	w.events_on = !zgenl_open(&w.events);
 	if (w.events_on && zgenl_subscribe(&w.events, session_ended, &w)) {
@@ -245,5 +245,5 @@ int cmd_watch(int argc, char **argv)
 	zgenl_close(&w.req);
 	if (w.events_on)
 		zgenl_close(&w.events);
-	return err ? module_error("generic netlink zctrace", -err) : 0;
+	return err ? module_error("generic netlink zctrace", -err, w.req.ext) : 0;
 }

@@ -32,6 +32,12 @@ int cmd_watch(int argc, char **argv);
 /* "zcstat: ..." on stderr; returns 1 so callers can `return fail(...)`. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * fail() with ": strerror(err)" after the message (err > 0), and then the
+ * kernel's own words on it in parentheses, when ext holds some.
+ */
+int fail_errno(int err, const char *ext, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A bad command line for cmd: one line, and EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -46,10 +52,10 @@ int close_stdout(int status);
 
 /*
  * The one-line message for an error of the zctrace interfaces: module not
- * loaded (ENOENT), permission (EPERM, EACCES), else what + strerror.
- * Returns 1.
+ * loaded (ENOENT), permission (EPERM, EACCES), else what + strerror and
+ * the kernel's words on it (ext: from netlink, may be NULL).  Returns 1.
  */
-int module_error(const char *what, int err);
+int module_error(const char *what, int err, const char *ext);
 
 /* getopt_long over argv with our own one-line messages; see util.c. */
 struct option;
