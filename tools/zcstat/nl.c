@@ -158,6 +158,14 @@ int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
 	else
 		while (!t.done) {
 			ret = nl_recvmsgs(sk, cb);
+			/*
+			 * A dump that changed while it was read (libnl reads on
+			 * to its end first) shows no one state: try again.
+			 */
+			if (ret == -NLE_DUMP_INTR && !t.err) {
+				t.err = -EAGAIN;
+				break;
+			}
 			/* A callback that stopped has said why. */
 			if (ret < 0 && !t.done) {
 				t.err = -nl_errno(ret);
