@@ -47,7 +47,8 @@ static const struct nla_policy counter_policy[ZCTRACE_CTR_MAX + 1] = {
 };
 
 static const struct nla_policy probe_policy[ZCTRACE_PROBE_A_MAX + 1] = {
-	[ZCTRACE_PROBE_A_NAME] = { .type = NLA_STRING, .maxlen = 128 },
+	/* No maxlen: a name longer than probe_info's is cut, not the dump refused. */
+	[ZCTRACE_PROBE_A_NAME] = { .type = NLA_STRING },
 	[ZCTRACE_PROBE_A_KIND] = POLICY_U32,
 	[ZCTRACE_PROBE_A_ERRNO] = POLICY_U32,
 	[ZCTRACE_PROBE_A_ATTACHED] = { .type = NLA_FLAG },

@@ -27,7 +27,7 @@ struct zgenl {
 };
 
 struct probe_info {
-	char name[128];
+	char name[512];		/* KSYM_NAME_LEN; a longer one is cut */
 	uint32_t kind, err;
 	bool attached;
 	uint64_t hits;

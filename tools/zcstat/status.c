@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* zcstat status and --version: is the module there, and in what state. */
+/*
+ * zcstat status and --version: is the module there, and in what state;
+ * and what an error of its interfaces means.
+ */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +42,32 @@ static int module_version(struct module_version *v)
 	err = zcdev_version(fd, &v->abi, &v->nr_counters);
 	close(fd);
 	return err;
+}
+
+int module_error(const char *what, int err, const char *ext)
+{
+	struct module_version v;
+	char abi[16] = "unknown";
+
+	switch (err) {
+	case ENOENT:
+		return fail("zctrace module is not loaded (modprobe zctrace / insmod zctrace.ko)");
+	case EPERM:
+	case EACCES:
+		return fail("%s: permission denied (zctrace needs root: CAP_PERFMON for /dev/zctrace, CAP_NET_ADMIN for netlink)",
+			    what);
+	case ENOTTY:	/* an ioctl of a layout the module does not know */
+	case EBADMSG:	/* a netlink reply zcstat cannot parse */
+		/* The version is asked for in a way no ABI change alters. */
+		if (!module_version(&v)) {
+			if (v.abi == ZCTRACE_ABI_VERSION)
+				break;
+			snprintf(abi, sizeof(abi), "%" PRIu32, v.abi);
+		}
+		return fail("%s: the zctrace module speaks another ABI (module ABI %s, zcstat %d): use a zcstat built for it",
+			    what, abi, ZCTRACE_ABI_VERSION);
+	}
+	return fail_errno(err, ext, "%s", what);
 }
 
 int print_version(void)

@@ -73,20 +73,6 @@ int usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int module_error(const char *what, int err, const char *ext)
-{
-	switch (err) {
-	case ENOENT:
-		return fail("zctrace module is not loaded (modprobe zctrace / insmod zctrace.ko)");
-	case EPERM:
-	case EACCES:
-		return fail("%s: permission denied (zctrace needs root: CAP_PERFMON for /dev/zctrace, CAP_NET_ADMIN for netlink)",
-			    what);
-	default:
-		return fail_errno(err, ext, "%s", what);
-	}
-}
-
 bool flush_stdout(void)
 {
 	if (fflush(stdout) && !stdout_errno)
