@@ -37,14 +37,14 @@ int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ 0 }
+		OPTIONS_END
 	};
 	struct session_list sl = { 0 };
 	struct json j, *jp = NULL;
 	struct zgenl g;
 	int c, bad = 0, err;
 
-	while ((c = next_opt("list", argc, argv, ":j", opts, &bad)) != -1)
+	while ((c = next_opt("list", argc, argv, ":jh", opts, &bad)) != -1)
 		jp = &j;
 	if (bad)
 		return bad;

@@ -88,37 +88,52 @@ static bool is_help(const char *s)
 	return !strcmp(s, "-h") || !strcmp(s, "--help");
 }
 
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+int command_help(const char *name)
+{
+	const struct command *c = find_command(name);
+
+	/* Only ever called with a name from commands[]. */
+	if (!c)
+		return fail("no help for '%s'", name);
+	printf("usage:\n");
+	print_command(c);
+	printf("%s%s", *c->details ? "\n" : "", c->details);
+	return 0;
+}
+
 static int run_command(int argc, char **argv)
 {
 	static char *watch_argv[] = { "watch", NULL };
-	const char *name;
+	const struct command *c;
+	bool help = false;
 
 	if (argc < 2)
 		return cmd_watch(1, watch_argv);
-	name = argv[1];
-	if (is_help(name) || !strcmp(name, "help")) {
-		if (argc > 2)
-			name = argv[2];
-		else
-			return usage();
-	} else if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return print_version();
+	/* zcstat --help [COMMAND], or help [COMMAND] */
+	if (is_help(argv[1]) || !strcmp(argv[1], "help")) {
+		if (argc == 2)
+			return usage();
+		help = true;
+		argc--;
+		argv++;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		const struct command *c = &commands[i];
-
-		if (strcmp(name, c->name))
-			continue;
-		if (name != argv[1] || (argc > 2 && is_help(argv[2]))) {
-			printf("usage:\n");
-			print_command(c);
-			printf("%s%s", *c->details ? "\n" : "", c->details);
-			return 0;
-		}
-		return c->run(argc - 1, argv + 1);
+	c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "zcstat: no command '%s' (see zcstat --help)\n", argv[1]);
+		return EXIT_USAGE;
 	}
-	fprintf(stderr, "zcstat: no command '%s' (see zcstat --help)\n", name);
-	return EXIT_USAGE;
+	/* The command's own --help is among its options (next_opt()). */
+	return help ? command_help(c->name) : c->run(argc - 1, argv + 1);
 }
 
 int main(int argc, char **argv)

@@ -44,12 +44,12 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 		{ "no-sg", no_argument, NULL, 'n' },
 		{ "no-trace", no_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
-		{ 0 }
+		OPTIONS_END
 	};
 	int c, bad = 0;
 
 	*o = (struct run_opts){ .chunk = DEFAULT_CHUNK };
-	while ((c = next_opt(cmd, argc, argv, ":m:s:c:f:i:p:ntj", opts, &bad)) != -1) {
+	while ((c = next_opt(cmd, argc, argv, ":m:s:c:f:i:p:ntjh", opts, &bad)) != -1) {
 		switch (c) {
 		case 'm':
 			if (verify)

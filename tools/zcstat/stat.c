@@ -209,14 +209,14 @@ int cmd_stat(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
-		{ 0 }
+		OPTIONS_END
 	};
 	struct stat_run s = { 0 };
 	unsigned long pid = 0;
 	int c, bad = 0, fd, ret;
 
 	/* "+": the command's own options are not ours. */
-	while ((c = next_opt("stat", argc, argv, "+:Fjp:", opts, &bad)) != -1) {
+	while ((c = next_opt("stat", argc, argv, "+:Fjp:h", opts, &bad)) != -1) {
 		if (c == 'F')
 			s.follow = true;
 		else if (c == 'j')

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,14 +125,22 @@ static void print_status(const struct session_list *sl, const struct probe_list 
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		OPTIONS_END
+	};
 	struct session_list sl = { 0 };
 	struct probe_list pl = { 0 };
 	uint32_t abi, nr;
 	struct zgenl g;
-	int err;
+	int bad = 0, err;
 
-	if (argc > 1)
-		return usage_error("status", "unexpected argument '%s'", argv[1]);
+	/* It takes no option but --help, which next_opt() handles. */
+	while (next_opt("status", argc, argv, ":h", opts, &bad) != -1)
+		;
+	if (bad)
+		return bad;
+	if (optind < argc)
+		return usage_error("status", "unexpected argument '%s'", argv[optind]);
 	err = zgenl_open(&g);
 	if (err == -ENOENT && !access(ZCDEV_PATH, F_OK))
 		return fail("%s exists but the zctrace netlink family does not: reload the module",

@@ -119,6 +119,9 @@ int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 		*bad = usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 	else if (c == ':')
 		*bad = usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	/* Nothing is set up yet: as GNU tools do, leave from here. */
+	else if (c == 'h')
+		exit(close_stdout(command_help(cmd)));
 	else
 		return c;
 	return -1;

@@ -187,13 +187,13 @@ static int parse_interval(int argc, char **argv, double *interval)
 {
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
-		{ 0 }
+		OPTIONS_END
 	};
 	int c, bad = 0;
 	char *end;
 
 	*interval = 1.0;
-	while ((c = next_opt("watch", argc, argv, ":i:", opts, &bad)) != -1) {
+	while ((c = next_opt("watch", argc, argv, ":i:h", opts, &bad)) != -1) {
 		*interval = strtod(optarg, &end);
 		if (*end || end == optarg || !(*interval >= 0.1 && *interval <= 3600))
 			return usage_error("watch", "bad interval '%s': 0.1 to 3600 seconds", optarg);

@@ -57,7 +57,15 @@ int close_stdout(int status);
  */
 int module_error(const char *what, int err, const char *ext);
 
-/* getopt_long over argv with our own one-line messages; see util.c. */
+/* Print the usage and options of command name; returns 0. */
+int command_help(const char *name);
+
+/*
+ * getopt_long() over argv with our own one-line messages, see util.c.
+ * -h and --help, which every command takes (its longopts must end with
+ * OPTIONS_END, its shortopts hold 'h'), print its help and exit.
+ */
+#define OPTIONS_END { "help", no_argument, NULL, 'h' }, { 0 }
 struct option;
 int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 	     const struct option *longopts, int *bad);

@@ -29,6 +29,19 @@ expect() {
 	fi
 }
 
+# help_of CMD -- ARGS...: ARGS print what `zcstat help CMD` does, and exit 0.
+help_of() {
+	want=$("$Z" help "$1")
+	shift 2
+	got=$("$Z" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then
+		result ok "$*"
+	else
+		result "exit $rc (want 0), output '$got' (want '$want')" "$*"
+	fi
+}
+
 # The line a usage error of command $1 ends with.
 usage() {
 	echo "zcstat $1: $2 (see zcstat $1 --help)"
@@ -62,6 +75,26 @@ expect 2 "$(usage list "unexpected argument 'extra'")" -- list extra
 expect 0 "" -- --version
 expect 0 "" -- --help
 expect 0 "" -- run --help
+expect 2 "$(usage status "unexpected argument 'extra'")" -- status extra
+expect 2 "$(usage status "unknown option '-x'")" -- status -x
+# --help anywhere among a command's options, as its first argument, or
+# after help; not after stat's "--", where it is the command's.
+status_help="usage:
+  zcstat status
+      is the module loaded: ABI, counters, sessions, probes"
+if [ "$("$Z" help status)" = "$status_help" ]; then
+	result ok "help status"
+else
+	result "output '$("$Z" help status)' (want '$status_help')" "help status"
+fi
+help_of status -- status --help
+help_of list -- list --json --help
+help_of list -- --help list
+help_of run -- run --mode sendfile --size 1M --help
+help_of verify -- verify --iface a0 -h
+help_of stat -- stat --follow --help
+help_of watch -- watch -i 2 --help
+help_of status -- status extra --help
 # Output lost to a full disk is a failure, not a silent 0.
 out=/dev/full
 expect 1 "zcstat: standard output: No space left on device" -- --help
