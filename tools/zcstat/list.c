@@ -44,7 +44,7 @@ int cmd_list(int argc, char **argv)
 	struct zgenl g;
 	int c, bad = 0, err;
 
-	while ((c = next_opt("list", argc, argv, ":jh", opts, &bad)) != -1)
+	while ((c = next_opt("list", argc, argv, ":h", opts, &bad)) != -1)
 		jp = &j;
 	if (bad)
 		return bad;

@@ -49,7 +49,7 @@ int run_parse(const char *cmd, bool verify, int argc, char **argv, struct run_op
 	int c, bad = 0;
 
 	*o = (struct run_opts){ .chunk = DEFAULT_CHUNK };
-	while ((c = next_opt(cmd, argc, argv, ":m:s:c:f:i:p:ntjh", opts, &bad)) != -1) {
+	while ((c = next_opt(cmd, argc, argv, ":h", opts, &bad)) != -1) {
 		switch (c) {
 		case 'm':
 			if (verify)

@@ -216,7 +216,7 @@ int cmd_stat(int argc, char **argv)
 	int c, bad = 0, fd, ret;
 
 	/* "+": the command's own options are not ours. */
-	while ((c = next_opt("stat", argc, argv, "+:Fjp:h", opts, &bad)) != -1) {
+	while ((c = next_opt("stat", argc, argv, "+:p:h", opts, &bad)) != -1) {
 		if (c == 'F')
 			s.follow = true;
 		else if (c == 'j')

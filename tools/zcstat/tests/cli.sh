@@ -75,6 +75,11 @@ expect 2 "$(usage list "unexpected argument 'extra'")" -- list extra
 expect 0 "" -- --version
 expect 0 "" -- --help
 expect 0 "" -- run --help
+# Only the short options the help shows: -i is watch's, -p stat's.
+expect 2 "$(usage run "unknown option '-m'")" -- run -m sendfile
+expect 2 "$(usage verify "unknown option '-i'")" -- verify -i eth0 -p eth1
+expect 2 "$(usage stat "unknown option '-F'")" -- stat -F -- true
+expect 2 "$(usage list "unknown option '-j'")" -- list -j
 expect 2 "$(usage status "unexpected argument 'extra'")" -- status extra
 expect 2 "$(usage status "unknown option '-x'")" -- status -x
 # --help anywhere among a command's options, as its first argument, or
