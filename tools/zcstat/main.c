@@ -129,7 +129,8 @@ static int run_command(int argc, char **argv)
 	}
 	c = find_command(argv[1]);
 	if (!c) {
-		fprintf(stderr, "zcstat: no command '%s' (see zcstat --help)\n", argv[1]);
+		fprintf(stderr, "zcstat: %s '%s' (see zcstat --help)\n",
+			*argv[1] == '-' ? "unknown option" : "no command", argv[1]);
 		return EXIT_USAGE;
 	}
 	/* The command's own --help is among its options (next_opt()). */

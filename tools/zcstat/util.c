@@ -89,36 +89,27 @@ int close_stdout(int status)
 	return 1;
 }
 
-/* Whether arg is --name=value for a long option without a value. */
-static bool takes_no_value(const struct option *o, const char *arg)
-{
-	size_t len = strcspn(arg, "=");
-
-	if (strncmp(arg, "--", 2) || !arg[len])
-		return false;
-	for (; o->name; o++)
-		if (strlen(o->name) == len - 2 && !strncmp(o->name, arg + 2, len - 2))
-			return o->has_arg == no_argument;
-	return false;
-}
-
 int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 	     const struct option *longopts, int *bad)
 {
+	const char *word;
 	int c;
 
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	/* getopt_long() sets optopt for a long option given a value it does not take. */
-	if (c == '?' && takes_no_value(longopts, argv[optind - 1]))
-		*bad = usage_error(cmd, "option '%.*s' takes no value",
-				   (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
-	else if (c == '?' && optopt)
-		*bad = usage_error(cmd, "unknown option '-%c'", optopt);
+	word = argv[optind - 1];
+	/*
+	 * A long option is quoted as given, up to any "=value": getopt_long()
+	 * puts its val (a letter no short option may have) in optopt when it
+	 * was given a value it does not take, else 0.
+	 */
+	if (c == '?' && !strncmp(word, "--", 2))
+		*bad = usage_error(cmd, optopt ? "option '%.*s' takes no value" :
+				   "unknown option '%.*s'", (int)strcspn(word, "="), word);
 	else if (c == '?')
-		*bad = usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		*bad = usage_error(cmd, "unknown option '-%c'", optopt);
 	else if (c == ':')
-		*bad = usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		*bad = usage_error(cmd, "option '%s' needs a value", word);
 	/* Nothing is set up yet: as GNU tools do, leave from here. */
 	else if (c == 'h')
 		exit(close_stdout(command_help(cmd)));

@@ -49,6 +49,8 @@ usage() {
 
 modes="read-write, mmap-write, sendfile or splice"
 expect 2 "zcstat: no command 'bogus' (see zcstat --help)" -- bogus
+expect 2 "zcstat: unknown option '-x' (see zcstat --help)" -- -x
+expect 2 "zcstat: no command 'bogus' (see zcstat --help)" -- help bogus
 expect 2 "$(usage run "--mode MODE is needed: $modes")" -- run
 expect 2 "$(usage run "no mode 'zerocopy': $modes")" -- run --mode zerocopy
 expect 2 "$(usage run "bad size '16X': use N, NK, NM or NG")" -- run --mode sendfile --size 16X
@@ -67,6 +69,9 @@ expect 2 "$(usage verify "unknown option '--frobnicate'")" -- verify --frobnicat
 expect 2 "$(usage verify "--mode: verify runs every mode")" -- verify --mode sendfile
 expect 2 "$(usage run "option '--mode' needs a value")" -- run --mode
 expect 2 "$(usage run "option '--json' takes no value")" -- run --mode sendfile --json=1
+# An abbreviated long option is quoted as given, not by its letter.
+expect 2 "$(usage run "option '--no-t' takes no value")" -- run --mode sendfile --no-t=1
+expect 2 "$(usage run "unknown option '--frob'")" -- run --mode sendfile --frob=2
 expect 2 "$(usage stat "give either -p PID or -- CMD [ARGS...]")" -- stat
 expect 2 "$(usage stat "give either -p PID or -- CMD [ARGS...]")" -- stat -p 1 -- true
 expect 2 "$(usage stat "bad pid 'x'")" -- stat -p x
