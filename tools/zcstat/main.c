@@ -11,7 +11,7 @@
 
 /* The transfer options run and verify share. */
 #define TRANSFER_OPTIONS \
-	"  --size N           bytes to send (default 16M; with --file FILE: all of it)\n" \
+	"  --size N           bytes to send (default 16M, or all of an existing --file)\n" \
 	"  --chunk N          bytes per call (default 1M, at most 64M)\n" \
 	"  --file PATH        the file to send; if PATH is a directory or does not\n" \
 	"                     exist, one is made there for the run (default: a\n" \
@@ -21,6 +21,7 @@
 	"                     moved into namespaces for the run, so they must have\n" \
 	"                     no IP addresses (default: veth)\n" \
 	"  --json             one JSON document (Documentation/zctrace.rst)\n"
+#define NEEDS_ROOT "Needs root: the link is made in network namespaces of its own.\n"
 
 static const struct command commands[] = {
 	{ "status", cmd_status, "",
@@ -38,13 +39,14 @@ static const struct command commands[] = {
 	  "  --no-sg            scatter-gather off on the sender's device for the run\n"
 	  "  --no-trace         no session, no module needed: the transfer alone, for\n"
 	  "                     timing it (the counts stay 0)\n"
-	  "Needs root: the link is made in network namespaces of its own.\n" },
+	  NEEDS_ROOT },
 	{ "verify", cmd_verify,
 	  "[--size N] [--chunk N] [--file PATH]\n"
 	  "            [--iface DEV --peer-iface DEV2] [--json]",
 	  "run every mode with scatter-gather on and off and hold the\n"
 	  "counts against the textbook table",
 	  TRANSFER_OPTIONS
+	  NEEDS_ROOT
 	  "Exit status 3: a count contradicts what this kernel is known to do.\n" },
 	{ "stat", cmd_stat, "[--follow] [--json] -- CMD [ARGS...] | -p PID",
 	  "count what a command (or a running thread) does",
@@ -54,7 +56,7 @@ static const struct command commands[] = {
 	  "Exits with the command's status.\n" },
 	{ "watch", cmd_watch, "[-i SECONDS]",
 	  "live view of every session (the default command)",
-	  "  -i, --interval S   seconds between refreshes (default 1, from 0.1)\n"
+	  "  -i, --interval S   seconds between refreshes (default 1; 0.1 to 3600)\n"
 	  "On a terminal, q or ^C quits; else plain snapshots are printed.\n" },
 };
 
