@@ -80,8 +80,9 @@ static int usage(void)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		print_command(&commands[i]);
 	printf("\nSizes take a K, M or G suffix (KiB units). Exit status: 0 fine, 1 runtime\n"
-	       "failure, 2 bad usage, 3 verify found a count this kernel cannot give;\n"
-	       "stat exits with the command's status.\n");
+	       "failure, 2 bad usage, 3 verify found a count this kernel cannot give,\n"
+	       "128 + N run or verify stopped by signal N (130: ^C); stat exits with the\n"
+	       "command's status.\n");
 	return 0;
 }
 

@@ -154,7 +154,7 @@ int cmd_run(int argc, char **argv)
 			       fancy_terminal(STDERR_FILENO), &r) ? 1 : 0;
 	cleanup = run_teardown(&c);
 	if (ret)
-		return ret;
+		return signal_status(ret);
 	if (xfer_cache_note(&r, note, sizeof(note)))
 		warn("%s", note);
 	if (o.json) {

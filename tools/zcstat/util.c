@@ -170,8 +170,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	interrupted = sig;
 }
 
 void catch_signals(void)
@@ -182,6 +181,11 @@ void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+int signal_status(int status)
+{
+	return status && interrupted ? 128 + interrupted : status;
 }
 
 void *array_slot(void **base, size_t n, size_t size)

@@ -443,7 +443,7 @@ int cmd_verify(int argc, char **argv)
 				       fancy_terminal(STDERR_FILENO), &results[n++]) ? 1 : 0;
 	cleanup = run_teardown(&c);
 	if (ret)
-		return ret;
+		return signal_status(ret);
 
 	if (xfer_cache_note(&results[0], note, sizeof(note)))
 		warn("%s", note);

@@ -74,10 +74,15 @@ int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 int parse_size(const char *s, uint64_t *out);
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 
-/* Set by SIGINT/SIGTERM/SIGHUP once catch_signals() is in force. */
+/* Set to SIGINT, SIGTERM or SIGHUP once catch_signals() is in force. */
 extern volatile sig_atomic_t interrupted;
 /* Catch them without SA_RESTART, so a blocked call returns EINTR. */
 void catch_signals(void);
+/*
+ * A failure's exit status after one of them: 128 + its number, as a shell
+ * gives for a command it killed (130 for ^C); else status.
+ */
+int signal_status(int status);
 
 /* Grow *base to hold element n (realloc); NULL when out of memory. */
 void *array_slot(void **base, size_t n, size_t size);
