@@ -74,11 +74,16 @@ static int finish(int fd, uint32_t id, double t0, struct stat_run *s)
 	return 0;
 }
 
-/* What START's errno means for the thread @pid: 1. */
-static int start_error(pid_t pid, int err)
+/* What START's errno means for s's thread: 1. */
+static int start_error(const struct stat_run *s, int err)
 {
+	pid_t pid = s->pid;
+
 	switch (err) {
 	case ESRCH:
+		/* With -- CMD, pid is our child, which nothing should have ended. */
+		if (s->argv)
+			return fail("%s ended before its session started (pid %d)", s->argv[0], pid);
 		return fail("no process %d", pid);
 	case EACCES:
 		return fail("not allowed to trace %d: that needs its uid, or CAP_SYS_PTRACE", pid);
@@ -156,7 +161,7 @@ static int stat_command(int fd, struct stat_run *s)
 	close(go[1]);
 	if (err) {
 		wait_status(s->pid);
-		err = start_error(s->pid, -err);
+		err = start_error(s, -err);
 		goto out;
 	}
 	t0 = now_seconds();
@@ -164,7 +169,8 @@ static int stat_command(int fd, struct stat_run *s)
 		wait_status(s->pid);
 		zcdev_stop(fd, id, NULL);
 		fail("cannot run %s: %s", s->argv[0], strerror(exec_err));
-		err = 127;
+		/* As a shell: not found, or found but not runnable. */
+		err = exec_err == ENOENT || exec_err == ENOTDIR ? 127 : 126;
 		goto out;
 	}
 	s->status = wait_status(s->pid);
@@ -195,7 +201,7 @@ static int stat_pid(int fd, struct stat_run *s)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	err = zcdev_start(fd, s->pid, s->follow ? ZCTRACE_START_FOLLOW : 0, &id);
 	if (err)
-		return start_error(s->pid, -err);
+		return start_error(s, -err);
 	t0 = now_seconds();
 	while (state == ZCTRACE_STATE_RUNNING && sigtimedwait(&stop, NULL, &tick) < 0)
 		if (zcdev_read(fd, id, NULL, &state))

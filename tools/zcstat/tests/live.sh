@@ -4,7 +4,8 @@
 # verify's JSON says what its table says, watch shows counts moving, stat
 # counts what run counts, a device with addresses is not taken, a
 # session that cannot start ends stat with the reason, output that cannot
-# be written is a failure, and verify takes a file under 100 bytes.
+# be written is a failure, verify takes a file under 100 bytes, and stat
+# exits as a shell does with a command it cannot run.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -12,7 +13,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -179,4 +180,21 @@ else
 	echo "not ok 7 verify --size 64 finds no contradiction"
 	echo "# exit $status:"
 	printf '%s\n' "$out" | sed 's/^/# /'
+fi
+
+# 8. stat -- CMD with a CMD that cannot be run exits as a shell would: 127
+#    when it is not found, 126 when it is found but cannot be run.
+missing=$("$Z" stat -- "$work/missing" 2>&1 >/dev/null)
+missing_rc=$?
+touch "$work/plain"
+plain=$("$Z" stat -- "$work/plain" 2>&1 >/dev/null)
+plain_rc=$?
+if ((missing_rc == 127 && plain_rc == 126)) &&
+   [[ $missing == "zcstat: cannot run $work/missing: No such file or directory" &&
+      $plain == "zcstat: cannot run $work/plain: Permission denied" ]]; then
+	echo "ok 8 stat exits 127 for a command not found, 126 for one it cannot run"
+else
+	echo "not ok 8 stat exits 127 for a command not found, 126 for one it cannot run"
+	echo "# exit $missing_rc: $missing"
+	echo "# exit $plain_rc: $plain"
 fi
