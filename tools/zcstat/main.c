@@ -114,7 +114,8 @@ int command_help(const char *name)
 
 static int run_command(int argc, char **argv)
 {
-	static char *watch_argv[] = { "watch", NULL };
+	static char watch[] = "watch";
+	static char *watch_argv[] = { watch, NULL };
 	const struct command *c;
 	bool help = false;
 
