@@ -2,8 +2,9 @@
 /*
  * Both namespaces are anonymous: only our fds and the receiver child hold
  * them.  If zcstat dies hard, the kernel destroys them, and with them our
- * veth pair, while a device moved in goes back to the initial namespace:
- * nothing is left behind.
+ * veth pair.  A user's physical NIC moved in goes to the initial namespace
+ * (as devN if its name is taken there), which is not ours when zcstat runs
+ * in another; a user's virtual device (a veth) is destroyed with them.
  */
 
 #include <errno.h>
