@@ -153,6 +153,8 @@ static int stat_command(int fd, struct stat_run *s)
 	/* Like time(1): ^C is for the command; we still print. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
+	/* A child already gone must fail the go's write(), not kill us unheard. */
+	signal(SIGPIPE, SIG_IGN);
 
 	err = zcdev_start(fd, s->pid, s->follow ? ZCTRACE_START_FOLLOW : 0, &id);
 	/* One byte is the go; EOF without it makes the child give up. */
@@ -194,10 +196,7 @@ static int stat_pid(int fd, struct stat_run *s)
 	double t0;
 	int err;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
+	stop_signal_set(&stop);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	err = zcdev_start(fd, s->pid, s->follow ? ZCTRACE_START_FOLLOW : 0, &id);
 	if (err)

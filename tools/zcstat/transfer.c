@@ -578,9 +578,15 @@ int xfer_run(struct link_env *e, int zcfd, const struct xfer_file *f,
 	    prepare(&x, mode))
 		goto out;
 	if (progress) {
+		sigset_t stop, old;
+
 		snprintf(prog.label, sizeof(prog.label), "%s, sg %s", modes[mode].name,
 			 sg ? "on" : "off");
+		/* The thread inherits them blocked: ^C's EINTR must come to the sender. */
+		stop_signal_set(&stop);
+		pthread_sigmask(SIG_BLOCK, &stop, &old);
 		threaded = !pthread_create(&prog.thread, NULL, progress_main, &prog);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	ret = traced(&x, mode, zcfd, &rc, r);
 	if (threaded) {

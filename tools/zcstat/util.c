@@ -173,14 +173,22 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
 void catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_sigs); i++)
+		sigaction(stop_sigs[i], &sa, NULL);
+}
+
+void stop_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_sigs); i++)
+		sigaddset(set, stop_sigs[i]);
 }
 
 int signal_status(int status)

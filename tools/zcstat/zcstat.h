@@ -78,6 +78,8 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out);
 extern volatile sig_atomic_t interrupted;
 /* Catch them without SA_RESTART, so a blocked call returns EINTR. */
 void catch_signals(void);
+/* Those three, as a set. */
+void stop_signal_set(sigset_t *set);
 /*
  * A failure's exit status after one of them: 128 + its number, as a shell
  * gives for a command it killed (130 for ^C); else status.
