@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -147,7 +146,8 @@ int parse_size(const char *s, uint64_t *out)
 		end++;
 		break;
 	}
-	if (*end || !v || v > (ULLONG_MAX >> shift))
+	/* A file's size is an off_t: beyond it, counts derived from it wrap. */
+	if (*end || !v || v > ((unsigned long long)INT64_MAX >> shift))
 		return -EINVAL;
 	*out = v << shift;
 	return 0;

@@ -70,7 +70,7 @@ struct option;
 int next_opt(const char *cmd, int argc, char **argv, const char *shortopts,
 	     const struct option *longopts, int *bad);
 
-/* N with an optional K, M or G (powers of 1024) suffix; > 0. */
+/* N with an optional K, M or G (powers of 1024) suffix; > 0, <= INT64_MAX. */
 int parse_size(const char *s, uint64_t *out);
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -55,6 +55,9 @@ expect 2 "$(usage run "--mode MODE is needed: $modes")" -- run
 expect 2 "$(usage run "no mode 'zerocopy': $modes")" -- run --mode zerocopy
 expect 2 "$(usage run "bad size '16X': use N, NK, NM or NG")" -- run --mode sendfile --size 16X
 expect 2 "$(usage run "bad chunk '0': use N, NK, NM or NG")" -- run --mode sendfile --chunk 0
+expect 2 "$(usage run "bad size '8589934592G': use N, NK, NM or NG")" -- run --mode sendfile --size 8589934592G
+expect 2 "$(usage verify "bad size '9223372036854775808': use N, NK, NM or NG")" \
+	-- verify --size 9223372036854775808
 expect 2 "$(usage run "--chunk is at most 64 MiB")" -- run --mode sendfile --chunk 65M
 expect 2 "$(usage run "--iface and --peer-iface go together")" -- run --mode sendfile --iface eth0
 expect 2 "$(usage verify "--iface and --peer-iface must differ")" -- verify --iface eth0 --peer-iface eth0
