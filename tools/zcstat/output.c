@@ -107,23 +107,58 @@ void json_bool(struct json *j, const char *key, bool v)
 	fputs(v ? "true" : "false", j->f);
 }
 
+/*
+ * The length of the UTF-8 sequence at s, or 0 when it is not one (RFC
+ * 3629: no overlong form, surrogate, nor code point past U+10FFFF).
+ */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned int cp, least;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	/* A continuation byte, or no lead byte at all. */
+	if (s[0] < 0xc0 || s[0] >= 0xf8)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	least = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+	cp = s[0] & (0x7f >> n);
+	/* A NUL ends the string here too: it is no continuation byte. */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	return cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : n;
+}
+
+/*
+ * Paths and a command's arguments are bytes, JSON is UTF-8: a byte that
+ * is not part of a valid sequence becomes U+FFFD.
+ */
 void json_str(struct json *j, const char *key, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	json_key(j, key);
 	if (!s) {
 		fputs("null", j->f);
 		return;
 	}
 	fputc('"', j->f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	while (*p) {
+		size_t n = utf8_len(p);
 
-		if (c == '"' || c == '\\')
-			fprintf(j->f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(j->f, "\\u%04x", c);
+		if (!n)
+			fputs("\\ufffd", j->f);
+		else if (*p == '"' || *p == '\\')
+			fprintf(j->f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(j->f, "\\u%04x", *p);
 		else
-			fputc(c, j->f);
+			fwrite(p, 1, n, j->f);
+		p += n ? n : 1;
 	}
 	fputc('"', j->f);
 }
