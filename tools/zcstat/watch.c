@@ -95,10 +95,12 @@ static void print_values(const char *id, const char *pid, const char *what,
 /* false when it did not reach standard output: no one is watching. */
 static bool render(const struct watch *w)
 {
-	char stamp[16], id[16], pid[16];
+	char stamp[16] = "--:--:--", id[16], pid[16];
 	time_t now = time(NULL);
+	struct tm *tm = localtime(&now);
 
-	strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime(&now));
+	if (tm)
+		strftime(stamp, sizeof(stamp), "%H:%M:%S", tm);
 	if (w->tty)
 		fputs("\033[H\033[2J", stdout);
 	printf("zcstat watch %s: %zu session%s, every %.1f s%s\n\n", stamp, w->cur.n,
