@@ -48,11 +48,12 @@ static const struct command commands[] = {
 	  TRANSFER_OPTIONS
 	  NEEDS_ROOT
 	  "Exit status 3: a count contradicts what this kernel is known to do.\n" },
-	{ "stat", cmd_stat, "[--follow] [--json] -- CMD [ARGS...] | -p PID",
+	{ "stat", cmd_stat, "[--follow] [--json] [-o FILE] -- CMD [ARGS...] | -p PID",
 	  "count what a command (or a running thread) does",
 	  "  --follow           also its other threads and the children it forks\n"
 	  "  -p, --pid PID      attach to a running thread until ^C or its exit\n"
 	  "  --json             one JSON document (Documentation/zctrace.rst)\n"
+	  "  -o, --output FILE  the report to FILE, apart from the command's output\n"
 	  "Exits with the command's status.\n" },
 	{ "watch", cmd_watch, "[-i SECONDS]",
 	  "live view of every session (the default command)",

@@ -22,6 +22,8 @@ struct stat_run {
 	char **argv;		/* the command, or NULL with -p */
 	pid_t pid;
 	bool follow, json;
+	const char *output;	/* -o FILE, or NULL: standard output */
+	int out;		/* FILE open, else -1 */
 	int status;		/* exit status to return: the command's */
 	double seconds;
 	struct counters ctr;
@@ -70,6 +72,9 @@ static int finish(int fd, uint32_t id, double t0, struct stat_run *s)
 	err = zcdev_stop(fd, id, &s->ctr);
 	if (err)
 		return module_error("stop the session", -err, NULL);
+	/* The command, which had our standard output, is gone by now. */
+	if (s->out >= 0 && dup2(s->out, STDOUT_FILENO) < 0)
+		return fail("%s: %s", s->output, strerror(errno));
 	print_stat(s);
 	return 0;
 }
@@ -214,18 +219,21 @@ int cmd_stat(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
 		OPTIONS_END
 	};
-	struct stat_run s = { 0 };
+	struct stat_run s = { .out = -1 };
 	unsigned long pid = 0;
 	int c, bad = 0, fd, ret;
 
 	/* "+": the command's own options are not ours. */
-	while ((c = next_opt("stat", argc, argv, "+:p:h", opts, &bad)) != -1) {
+	while ((c = next_opt("stat", argc, argv, "+:p:o:h", opts, &bad)) != -1) {
 		if (c == 'F')
 			s.follow = true;
 		else if (c == 'j')
 			s.json = true;
+		else if (c == 'o')
+			s.output = optarg;
 		else if (parse_uint(optarg, INT32_MAX, &pid) || !pid)
 			return usage_error("stat", "bad pid '%s'", optarg);
 	}
@@ -239,7 +247,17 @@ int cmd_stat(int argc, char **argv)
 	fd = zcdev_open();
 	if (fd < 0)
 		return module_error(ZCDEV_PATH, -fd, NULL);
+	/* Now, so that a file that cannot be written stops us before the command. */
+	if (s.output) {
+		s.out = open(s.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (s.out < 0) {
+			close(fd);
+			return fail("%s: %s", s.output, strerror(errno));
+		}
+	}
 	ret = pid ? stat_pid(fd, &s) : stat_command(fd, &s);
 	close(fd);
+	if (s.out >= 0)
+		close(s.out);
 	return ret;
 }

@@ -78,6 +78,7 @@ expect 2 "$(usage run "unknown option '--frob'")" -- run --mode sendfile --frob=
 expect 2 "$(usage stat "give either -p PID or -- CMD [ARGS...]")" -- stat
 expect 2 "$(usage stat "give either -p PID or -- CMD [ARGS...]")" -- stat -p 1 -- true
 expect 2 "$(usage stat "bad pid 'x'")" -- stat -p x
+expect 2 "$(usage stat "option '-o' needs a value")" -- stat -o
 expect 2 "$(usage watch "bad interval '0': 0.1 to 3600 seconds")" -- watch -i 0
 expect 2 "$(usage list "unexpected argument 'extra'")" -- list extra
 expect 0 "" -- --version

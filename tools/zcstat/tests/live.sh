@@ -4,8 +4,9 @@
 # verify's JSON says what its table says, watch shows counts moving, stat
 # counts what run counts, a device with addresses is not taken, a
 # session that cannot start ends stat with the reason, output that cannot
-# be written is a failure, verify takes a file under 100 bytes, and stat
-# exits as a shell does with a command it cannot run.
+# be written is a failure, verify takes a file under 100 bytes, stat exits
+# as a shell does with a command it cannot run, and stat -o keeps its
+# report apart from the command's output.
 # Usage: tests/live.sh [path/to/zcstat]
 Z=$(realpath "${1:-$(dirname "$0")/../zcstat}")
 work=$(mktemp -d)
@@ -13,7 +14,7 @@ session=zclive$$
 trap 'tmux kill-session -t $session 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # 1. Two verify runs on tmpfs, one as JSON, one as the table: every cell's
 #    MATCH/DIFF and measured figure must agree.  Only the copies with SG off
@@ -197,4 +198,21 @@ else
 	echo "not ok 8 stat exits 127 for a command not found, 126 for one it cannot run"
 	echo "# exit $missing_rc: $missing"
 	echo "# exit $plain_rc: $plain"
+fi
+
+# 9. stat -o FILE: the command alone writes to standard output, the report
+#    goes to FILE; a FILE that cannot be written stops stat before CMD.
+out=$("$Z" stat --json -o "$work/report.json" -- sh -c 'echo from-cmd' 2>/dev/null)
+status=$?
+bad=$("$Z" stat -o "$work/no/such/dir" -- touch "$work/ran" 2>&1)
+bad_status=$?
+if [ $status = 0 ] && [ "$out" = from-cmd ] && [ $bad_status = 1 ] && [ ! -e "$work/ran" ] &&
+   [ "$bad" = "zcstat: $work/no/such/dir: No such file or directory" ] &&
+   python3 -c 'import json, sys; d = json.load(open(sys.argv[1]));
+sys.exit(d["command"] != ["sh", "-c", "echo from-cmd"] or d["exit_status"] != 0)' "$work/report.json"; then
+	echo "ok 9 stat -o FILE keeps the report apart from the command's output"
+else
+	echo "not ok 9 stat -o FILE keeps the report apart from the command's output"
+	echo "# exit $status, stdout '$out'; with a bad FILE exit $bad_status: $bad"
+	sed 's/^/# /' "$work/report.json"
 fi
