@@ -23,7 +23,8 @@ struct nl_sock *nl_open(int protocol, int *err);
  * error or the end of a dump.  Every data message goes to parse (may be
  * NULL); a negative return from parse stops with that value.  ext, when
  * not NULL, gets what the kernel said about its error ("" if nothing).
- * Returns 0 or -errno.
+ * Returns 0 or -errno.  After an error, the rest of a dump may still be
+ * queued on sk, and would pass for the next request's reply: close sk.
  */
 int nl_transact(struct nl_sock *sk, struct nl_msg *msg,
 		int (*parse)(struct nl_msg *msg, void *arg), void *arg,
