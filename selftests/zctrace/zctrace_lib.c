@@ -536,6 +536,38 @@ int zc_nl_get_session(struct zc_nl *nl, uint32_t id, struct zc_nl_session *s)
 			  &id, sizeof(id), zc_session_cb, s, NULL);
 }
 
+int zc_nl_join_sessions(struct zc_nl *mc)
+{
+	int ret = zc_nl_open(mc), grp;
+
+	if (ret)
+		return ret;
+	grp = mc->mcgrp;
+	if (setsockopt(mc->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
+		ret = -errno;
+		zc_nl_close(mc);
+	}
+	return ret;
+}
+
+int zc_nl_recv_session_end(struct zc_nl *mc, int timeout_ms, struct zc_nl_session *s)
+{
+	const struct genlmsghdr *g;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)mc->buf;
+	ssize_t len = zc_nl_recv(mc, mc->buf, ZC_MSG_MAX, timeout_ms);
+
+	if (len < 0)
+		return len;
+	if (!NLMSG_OK(nlh, len) || nlh->nlmsg_type != mc->family ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return -EBADMSG;
+	g = NLMSG_DATA(nlh);
+	if (g->cmd != ZCTRACE_CMD_SESSION_END)
+		return -EBADMSG;
+	return zc_nl_parse_session((const void *)g + GENL_HDRLEN,
+				   nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), s);
+}
+
 int zc_ids_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 		     int len, void *arg)
 {

@@ -38,6 +38,12 @@
 #else
 #define ZC_KERNEL_VOIDP	((void *)ZC_KERNEL_PTR)
 #endif
+/*
+ * A bit no pointer of the caller has, for the __u64 counters field: from a
+ * 32-bit program an address above 4 GiB, which the compat path must not
+ * take for the truncated pointer; from a 64-bit one, above 47 bits.
+ */
+#define ZC_BEYOND_CALLER (UINTPTR_MAX == UINT32_MAX ? 1ULL << 32 : 1ULL << 47)
 
 /*
  * Every program exits with KSFT_SKIP before running anything when the
@@ -149,6 +155,10 @@ struct zc_nl_probe {
 int zc_nl_parse_session(const struct nlattr *attrs, int len, struct zc_nl_session *s);
 int zc_nl_version(struct zc_nl *nl, uint32_t *abi, uint32_t *nr_counters);
 int zc_nl_get_session(struct zc_nl *nl, uint32_t id, struct zc_nl_session *s);
+/* Open a socket that listens to the "sessions" group. */
+int zc_nl_join_sessions(struct zc_nl *mc);
+/* The next SESSION_END on it: -EAGAIN after timeout_ms, -EBADMSG if not one. */
+int zc_nl_recv_session_end(struct zc_nl *mc, int timeout_ms, struct zc_nl_session *s);
 /* A zc_nl_cb that collects session ids; nr counts past max too. */
 struct zc_id_list {
 	uint32_t *ids;

@@ -571,33 +571,11 @@ TEST_F(nl, dump_probes)
 	TH_LOG("%d probes", n);
 }
 
-/* A listener on the "sessions" group. */
-static void join_sessions_group(struct __test_metadata *_metadata, struct zc_nl *mc)
-{
-	int grp;
-
-	ASSERT_EQ(0, zc_nl_open(mc));
-	grp = mc->mcgrp;
-	ASSERT_EQ(0, setsockopt(mc->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
-}
-
 /* The next SESSION_END the listener gets. */
 static void recv_session_end(struct __test_metadata *_metadata, struct zc_nl *mc,
-			     int family, struct zc_nl_session *s)
+			     struct zc_nl_session *s)
 {
-	const struct genlmsghdr *g;
-	struct nlmsghdr *nlh;
-	int len;
-
-	len = zc_nl_recv(mc, mc->buf, ZC_MSG_MAX, 5000);
-	ASSERT_LT(0, len);
-	nlh = (struct nlmsghdr *)mc->buf;
-	ASSERT_TRUE(NLMSG_OK(nlh, len));
-	EXPECT_EQ(family, nlh->nlmsg_type);
-	g = NLMSG_DATA(nlh);
-	EXPECT_EQ(ZCTRACE_CMD_SESSION_END, g->cmd);
-	ASSERT_EQ(0, zc_nl_parse_session((const void *)g + GENL_HDRLEN,
-					 nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), s));
+	ASSERT_EQ(0, zc_nl_recv_session_end(mc, 5000, s));
 	EXPECT_EQ(__ZCTRACE_CTR_MAX - 2, s->nr_counters);
 }
 
@@ -610,11 +588,11 @@ TEST_F(nl, session_end_multicast)
 	struct zc_nl mc;
 	int i;
 
-	join_sessions_group(_metadata, &mc);
+	ASSERT_EQ(0, zc_nl_join_sessions(&mc));
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, ctr, &state));
 	/* This thread still runs. */
 	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
-	recv_session_end(_metadata, &mc, self->nl.family, &s);
+	recv_session_end(_metadata, &mc, &s);
 	EXPECT_EQ(self->id, s.id);
 	EXPECT_EQ(getpid(), s.pid);
 	EXPECT_EQ(state, s.state);
@@ -634,14 +612,14 @@ TEST_F(nl, session_end_multicast_on_close)
 
 	/* The fixture's session traces this thread already. */
 	ASSERT_EQ(0, zc_stop(self->fd, self->id, NULL, NULL));
-	join_sessions_group(_metadata, &mc);
+	ASSERT_EQ(0, zc_nl_join_sessions(&mc));
 	fd = zc_open();
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, zc_start(fd, 0, 0, &id));
 	for (i = 0; i < NR_GETPPID; i++)
 		syscall(SYS_getppid);
 	close(fd);
-	recv_session_end(_metadata, &mc, self->nl.family, &s);
+	recv_session_end(_metadata, &mc, &s);
 	EXPECT_EQ(id, s.id);
 	EXPECT_EQ(getpid(), s.pid);
 	EXPECT_EQ(ZCTRACE_STATE_RUNNING, s.state);
