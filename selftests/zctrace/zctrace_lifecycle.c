@@ -3,13 +3,15 @@
  * Sessions over their whole life: traced tasks that fork and exit, a file
  * closed by a process that is SIGKILLed with sessions and a dump open, 64
  * sessions on both CPUs at once with loopback TCP traffic, probes that
- * exist only while a session does, threads followed or not, and a traced
- * thread that execs.
+ * exist only while a session does, threads followed or not, a traced
+ * thread that execs, and STOP, READ, RESET, genl and close() racing.
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +546,442 @@ TEST_F(life, traced_thread_execs)
 	/* Counting went on after the exec: execve, the new image's, exit_group. */
 	EXPECT_LE(NR_GETPPID + 2, ctr[ZCTRACE_CTR_SYSCALLS]);
 	EXPECT_GE(NR_GETPPID + 2 + EXEC_STARTUP_MAX, ctr[ZCTRACE_CTR_SYSCALLS]);
+}
+
+/* ---- STOP, READ, RESET, genl and close() racing ---------------------- */
+
+#define RACE_SESSIONS	4	/* a round's sessions, each on a busy thread */
+#define RACE_THREADS	4	/* the threads racing on them */
+#define RACE_MS		3000	/* of rounds: a few seconds under TCG too */
+#define RACE_MAX_OPS	2000	/* a racer's calls in one round, at most */
+#define RACE_TAIL	8	/* its calls once it has seen the round's end */
+
+#define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define INC(x)		__atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
+
+enum race_op { OP_STOP, OP_READ, OP_RESET, OP_GET, OP_DUMP, NR_RACE_OPS };
+static const char *const race_op_names[] = { "STOP", "READ", "RESET", "GET", "dump" };
+/* STOP is rare, so that most calls race with each other before it. */
+static const enum race_op race_mix[] = {
+	OP_STOP, OP_READ, OP_READ, OP_READ, OP_RESET, OP_RESET, OP_GET, OP_GET, OP_DUMP,
+};
+
+struct race_session {
+	uint32_t id;
+	int stops;		/* STOPs that succeeded */
+	bool stopped;		/* set once one of them has returned */
+	bool gone;		/* a call was told ENOENT while the file was open */
+	/*
+	 * RESETs begun and done: a read that saw the two equal before it,
+	 * and no new one begun after it, had no RESET in between.
+	 */
+	unsigned int resets_begun, resets_done;
+	pthread_mutex_t lock;
+	/* The highest counts a read of this epoch saw, once one did. */
+	bool have_floor;
+	unsigned int floor_epoch;
+	uint64_t floor[__ZCTRACE_CTR_MAX];
+	uint64_t final[__ZCTRACE_CTR_MAX];	/* what the STOP returned */
+	bool ended;		/* its SESSION_END came */
+};
+
+struct race {
+	int fd;
+	bool closing;		/* the round closes fd while the others race */
+	int close_after;	/* the closer's calls before close() */
+	bool close_begun, closed;
+	struct race_session s[RACE_SESSIONS];
+	pthread_barrier_t start;
+	pthread_mutex_t lock;
+	int failures;
+	char why[256];		/* the first failure */
+	unsigned long calls[NR_RACE_OPS], enoent, ebadf;
+	unsigned long compared;	/* reads held against a floor */
+};
+
+struct racer {
+	struct race *r;
+	struct zc_nl nl;
+	unsigned int seed;
+	int idx;
+	pthread_t th;
+};
+
+static void race_fail(struct race *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->failures++) {
+		va_start(ap, fmt);
+		vsnprintf(r->why, sizeof(r->why), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+struct race_mark {
+	unsigned int epoch;
+	bool clean, have_floor;
+	uint64_t floor[__ZCTRACE_CTR_MAX];
+};
+
+/* Before a call that reads counts: the epoch, and the floor it must reach. */
+static void race_mark(struct race_session *s, struct race_mark *m)
+{
+	m->epoch = LOAD(s->resets_begun);
+	m->clean = m->epoch == LOAD(s->resets_done);
+	pthread_mutex_lock(&s->lock);
+	m->have_floor = s->have_floor && s->floor_epoch == m->epoch;
+	memcpy(m->floor, s->floor, sizeof(m->floor));
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * After it: with no RESET in between, no count may be below what a read
+ * that ended before this one began saw (the module serializes READ,
+ * RESET, GET and STOP, and counts only grow).
+ */
+static void race_counts(struct race *r, struct race_session *s, struct race_mark *m,
+			enum race_op op, const uint64_t *v)
+{
+	int i;
+
+	if (!m->clean || LOAD(s->resets_begun) != m->epoch)
+		return;
+	if (m->have_floor)
+		INC(r->compared);
+	for (i = ZCTRACE_CTR_PAD + 1; i < __ZCTRACE_CTR_MAX; i++)
+		if (m->have_floor && v[i] < m->floor[i])
+			race_fail(r, "session %u: %s counter %d went back from %llu to %llu",
+				  s->id, race_op_names[op], i,
+				  (unsigned long long)m->floor[i], (unsigned long long)v[i]);
+	pthread_mutex_lock(&s->lock);
+	if (!s->have_floor || s->floor_epoch < m->epoch) {
+		s->have_floor = true;
+		s->floor_epoch = m->epoch;
+		memcpy(s->floor, v, sizeof(s->floor));
+	} else if (s->floor_epoch == m->epoch) {
+		for (i = 0; i < __ZCTRACE_CTR_MAX; i++)
+			if (v[i] > s->floor[i])
+				s->floor[i] = v[i];
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A dump lists the anchor (first) and sessions of the round not stopped before it. */
+static void race_dump_check(struct race *r, const uint32_t *ids, int n, const bool *gone_before)
+{
+	int i, j;
+
+	if (n > RACE_SESSIONS + 1)
+		race_fail(r, "dump listed %d sessions", n);
+	for (i = 1; i < n && i < RACE_SESSIONS + 1; i++) {
+		for (j = 0; j < RACE_SESSIONS && r->s[j].id != ids[i]; j++)
+			;
+		if (j == RACE_SESSIONS)
+			race_fail(r, "dump listed session %u, not the round's", ids[i]);
+		else if (gone_before[j])
+			race_fail(r, "dump listed session %u after its STOP", ids[i]);
+	}
+}
+
+/* Whether ret is what op may answer then; counts EBADF and ENOENT. */
+static void race_answer(struct race *r, enum race_op op, struct race_session *s, int ret,
+			bool was_stopped, bool was_closed)
+{
+	const char *name = race_op_names[op];
+
+	if (op == OP_GET || op == OP_DUMP) {
+		/* The socket is not the file: only GET's ENOENT, for a gone session. */
+		if (ret && !(op == OP_GET && ret == -ENOENT))
+			race_fail(r, "%s %u: %s", name, s->id, strerror(-ret));
+		else if (!ret && op == OP_GET && was_stopped)
+			race_fail(r, "GET %u found it after its STOP", s->id);
+		else if (ret && !LOAD(r->close_begun))
+			STORE(s->gone, true);
+	} else if (ret == -EBADF) {
+		INC(r->ebadf);
+		if (!r->closing || !LOAD(r->close_begun))
+			race_fail(r, "%s %u: EBADF on a file not closed", name, s->id);
+	} else if (was_closed) {
+		/* Nothing in this process opens a file while it races. */
+		race_fail(r, "%s %u after close(): %s", name, s->id,
+			  ret ? strerror(-ret) : "success");
+	} else if (ret == -ENOENT) {
+		INC(r->enoent);
+		/* A call holds the file: only a STOP can have taken the session. */
+		STORE(s->gone, true);
+	} else if (ret) {
+		race_fail(r, "%s %u: %s", name, s->id, strerror(-ret));
+	} else if (was_stopped) {
+		race_fail(r, "%s %u succeeded after its STOP", name, s->id);
+	}
+}
+
+/* One call on session s, and what its answer must be. */
+static void race_call(struct racer *me, enum race_op op, struct race_session *s)
+{
+	struct race *r = me->r;
+	bool was_stopped = LOAD(s->stopped), was_closed = LOAD(r->closed);
+	bool gone_before[RACE_SESSIONS];
+	uint64_t v[__ZCTRACE_CTR_MAX];
+	uint32_t ids[RACE_SESSIONS + 2], state;
+	struct zc_nl_session ns;
+	struct race_mark m;
+	int ret = 0, j;
+
+	for (j = 0; j < RACE_SESSIONS; j++)
+		gone_before[j] = LOAD(r->s[j].stopped);
+	race_mark(s, &m);
+	switch (op) {
+	case OP_STOP:
+		ret = zc_stop(r->fd, s->id, v, &state);
+		if (!ret) {
+			if (INC(s->stops) > 1)
+				race_fail(r, "session %u stopped twice", s->id);
+			memcpy(s->final, v, sizeof(v));
+			STORE(s->stopped, true);
+		}
+		break;
+	case OP_READ:
+		ret = zc_read(r->fd, s->id, v, &state);
+		break;
+	case OP_RESET:
+		INC(s->resets_begun);
+		ret = zc_reset(r->fd, s->id);
+		INC(s->resets_done);
+		break;
+	case OP_GET:
+		ret = zc_nl_get_session(&me->nl, s->id, &ns);
+		if (!ret && ns.id != s->id)
+			race_fail(r, "GET %u answered with session %u", s->id, ns.id);
+		memcpy(v, ns.counters, sizeof(v));
+		break;
+	case OP_DUMP:
+		ret = zc_nl_dump_sessions(&me->nl, ids, ARRAY_SIZE(ids), NULL);
+		race_dump_check(r, ids, ret, gone_before);
+		ret = ret < 0 ? ret : 0;
+		break;
+	default:
+		return;
+	}
+	INC(r->calls[op]);
+	race_answer(r, op, s, ret, was_stopped, was_closed);
+	if (!ret && (op == OP_STOP || op == OP_READ || op == OP_GET))
+		race_counts(r, s, &m, op, v);
+}
+
+static bool race_over(struct race *r)
+{
+	int j;
+
+	if (r->closing)
+		return LOAD(r->closed);
+	for (j = 0; j < RACE_SESSIONS; j++)
+		if (!LOAD(r->s[j].stopped))
+			return false;
+	return true;
+}
+
+static void *racer_fn(void *arg)
+{
+	struct racer *me = arg;
+	struct race *r = me->r;
+	int n, tail = RACE_TAIL;
+
+	pthread_barrier_wait(&r->start);
+	for (n = 0; n < RACE_MAX_OPS && tail; n++) {
+		if (r->closing && me->idx == 0 && n == r->close_after) {
+			STORE(r->close_begun, true);
+			if (close(r->fd))
+				race_fail(r, "close(): %s", strerror(errno));
+			STORE(r->closed, true);
+		}
+		race_call(me, race_mix[rand_r(&me->seed) % ARRAY_SIZE(race_mix)],
+			  &r->s[rand_r(&me->seed) % RACE_SESSIONS]);
+		if (race_over(r))
+			tail--;
+	}
+	return NULL;
+}
+
+/* Traced threads that make system calls all along: counts that move. */
+struct busy {
+	pthread_t th[RACE_SESSIONS];
+	pid_t tids[RACE_SESSIONS];
+	bool stop;
+};
+
+struct busy_arg {
+	struct busy *b;
+	int i;
+};
+
+static void *busy_fn(void *arg)
+{
+	struct busy_arg *a = arg;
+	struct busy *b = a->b;
+
+	STORE(b->tids[a->i], zc_gettid());
+	while (!LOAD(b->stop)) {
+		syscall(SYS_getppid);
+		usleep(100);
+	}
+	return NULL;
+}
+
+/* After a round: each session has exactly one SESSION_END, with the counts its STOP got. */
+static void race_ends(struct __test_metadata *_metadata, struct zc_nl *mc, struct race *r)
+{
+	struct race_session *s;
+	struct zc_nl_session ns;
+	int i, j;
+
+	for (i = 0; i < RACE_SESSIONS; i++) {
+		ASSERT_EQ(0, zc_nl_recv_session_end(mc, 5000, &ns))
+			TH_LOG("SESSION_END %d of %d", i + 1, RACE_SESSIONS);
+		for (j = 0; j < RACE_SESSIONS && r->s[j].id != ns.id; j++)
+			;
+		ASSERT_GT(RACE_SESSIONS, j) TH_LOG("SESSION_END of session %u", ns.id);
+		s = &r->s[j];
+		ASSERT_FALSE(s->ended) TH_LOG("second SESSION_END of session %u", s->id);
+		s->ended = true;
+		for (j = ZCTRACE_CTR_PAD + 1; s->stops && j < __ZCTRACE_CTR_MAX; j++)
+			EXPECT_EQ(s->final[j], ns.counters[j])
+				TH_LOG("session %u counter %d", s->id, j);
+	}
+	EXPECT_EQ(-EAGAIN, zc_nl_recv_session_end(mc, 0, &ns));
+}
+
+/* After a round: who won, and that nothing of it is left. */
+static void race_after(struct __test_metadata *_metadata, struct zc_nl *nl, struct race *r,
+		       uint32_t anchor)
+{
+	struct zc_nl_session ns;
+	uint32_t ids[RACE_SESSIONS + 2];
+	int j;
+
+	for (j = 0; j < RACE_SESSIONS; j++) {
+		struct race_session *s = &r->s[j];
+
+		/* Told ENOENT with the file open: a STOP had won. */
+		if (r->closing && !s->gone) {
+			EXPECT_GE(1, s->stops) TH_LOG("session %u", s->id);
+		} else {
+			EXPECT_EQ(1, s->stops) TH_LOG("session %u", s->id);
+		}
+		EXPECT_EQ(-ENOENT, zc_nl_get_session(nl, s->id, &ns)) TH_LOG("session %u", s->id);
+		if (!r->closing)
+			EXPECT_EQ(-ENOENT, zc_read(r->fd, s->id, NULL, NULL));
+	}
+	EXPECT_EQ(1, zc_nl_dump_sessions(nl, ids, ARRAY_SIZE(ids), NULL));
+	EXPECT_EQ(anchor, ids[0]);
+}
+
+/*
+ * Rounds of RACE_SESSIONS sessions on one file, with RACE_THREADS threads
+ * each calling STOP, READ, RESET, genl GET and dump on random ones of
+ * them; in every other round one of them also closes the file midway.
+ * Every answer must be success or the errno the ABI gives for that moment:
+ * ENOENT once the session is stopped (GET: or its file closed), EBADF once
+ * the file is.  One STOP wins per session (at most one in a round that
+ * closes), counts never go back between RESETs, each session ends with
+ * exactly one SESSION_END (with the winning STOP's counts), and after the
+ * round none is left.  A session that traces a parked thread for the whole
+ * test keeps the probes attached: no round patches kernel text.
+ */
+TEST_F_TIMEOUT(life, stop_read_reset_close_race, 60)
+{
+	unsigned long calls[NR_RACE_OPS] = { 0 }, enoent = 0, ebadf = 0, compared = 0;
+	unsigned int seed = time(NULL) ^ getpid();
+	struct busy_arg busy_args[RACE_SESSIONS];
+	struct racer racers[RACE_THREADS];
+	int rounds = 0, closing_stops = 0, i, j;
+	struct busy busy = { 0 };
+	struct zc_threads park;
+	struct timespec t0, t;
+	struct zc_nl mc;
+	struct race *r;
+	uint32_t anchor;
+
+	TH_LOG("seed %u", seed);
+	ASSERT_EQ(0, zc_threads_park(&park, 1));
+	ASSERT_EQ(0, zc_start(self->fd, park.tids[0], 0, &anchor));
+	ASSERT_EQ(0, zc_nl_join_sessions(&mc));
+	for (i = 0; i < RACE_SESSIONS; i++) {
+		busy_args[i] = (struct busy_arg){ &busy, i };
+		ASSERT_EQ(0, pthread_create(&busy.th[i], NULL, busy_fn, &busy_args[i]));
+	}
+	for (i = 0; i < RACE_SESSIONS; i++)
+		while (!LOAD(busy.tids[i]))
+			usleep(1000);
+	for (i = 0; i < RACE_THREADS; i++) {
+		racers[i].idx = i;
+		ASSERT_EQ(0, zc_nl_open(&racers[i].nl));
+	}
+	r = calloc(1, sizeof(*r));
+	ASSERT_NE(NULL, r);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		memset(r, 0, sizeof(*r));
+		pthread_mutex_init(&r->lock, NULL);
+		r->closing = rounds & 1;
+		r->close_after = rand_r(&seed) % 32;
+		r->fd = zc_open();
+		ASSERT_LE(0, r->fd);
+		for (j = 0; j < RACE_SESSIONS; j++) {
+			pthread_mutex_init(&r->s[j].lock, NULL);
+			ASSERT_EQ(0, zc_start(r->fd, busy.tids[j], 0, &r->s[j].id));
+			/* Ids only grow: dumps list the anchor first. */
+			ASSERT_LT(anchor, r->s[j].id);
+		}
+		ASSERT_EQ(0, pthread_barrier_init(&r->start, NULL, RACE_THREADS));
+		for (i = 0; i < RACE_THREADS; i++) {
+			racers[i].r = r;
+			racers[i].seed = rand_r(&seed);
+			ASSERT_EQ(0, pthread_create(&racers[i].th, NULL, racer_fn, &racers[i]));
+		}
+		for (i = 0; i < RACE_THREADS; i++)
+			ASSERT_EQ(0, pthread_join(racers[i].th, NULL));
+		pthread_barrier_destroy(&r->start);
+
+		ASSERT_EQ(0, r->failures)
+			TH_LOG("round %d (%s): %d failures, the first: %s", rounds,
+			       r->closing ? "closing" : "stopping", r->failures, r->why);
+		race_after(_metadata, &self->nl, r, anchor);
+		race_ends(_metadata, &mc, r);
+		if (!r->closing)
+			close(r->fd);
+		for (j = 0; j < RACE_SESSIONS; j++)
+			closing_stops += r->closing ? r->s[j].stops : 0;
+		for (i = 0; i < NR_RACE_OPS; i++)
+			calls[i] += r->calls[i];
+		enoent += r->enoent;
+		ebadf += r->ebadf;
+		compared += r->compared;
+		rounds++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < RACE_MS);
+
+	TH_LOG("%d rounds: %lu STOP, %lu READ, %lu RESET, %lu GET, %lu dumps; %lu ENOENT, %lu EBADF; %d STOPs won in closing rounds; %lu reads held against an earlier one",
+	       rounds, calls[OP_STOP], calls[OP_READ], calls[OP_RESET], calls[OP_GET],
+	       calls[OP_DUMP], enoent, ebadf, closing_stops, compared);
+	EXPECT_LE(2, rounds);
+	/* The monotonic check was not vacuous. */
+	EXPECT_LT(0, compared);
+
+	STORE(busy.stop, true);
+	for (i = 0; i < RACE_SESSIONS; i++)
+		pthread_join(busy.th[i], NULL);
+	for (i = 0; i < RACE_THREADS; i++)
+		zc_nl_close(&racers[i].nl);
+	zc_nl_close(&mc);
+	free(r);
+	EXPECT_EQ(0, zc_stop(self->fd, anchor, NULL, NULL));
+	zc_threads_release(&park);
 }
 
 int main(int argc, char **argv)
