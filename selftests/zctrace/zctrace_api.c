@@ -535,10 +535,9 @@ TEST_F(api, bad_pointer_efault)
 TEST_F(api, counters_beyond_caller_efault)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
-	uint64_t beyond = sizeof(void *) == 4 ? 1ULL << 32 : 1ULL << 47;
 	struct zctrace_read rd = {
 		.size = sizeof(rd), .nr_counters = __ZCTRACE_CTR_MAX,
-		.counters = (uintptr_t)ctr | beyond,
+		.counters = (uintptr_t)ctr | ZC_BEYOND_CALLER,
 	};
 
 	memset(ctr, 0xa5, sizeof(ctr));

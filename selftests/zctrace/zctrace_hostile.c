@@ -3,7 +3,8 @@
  * Hostile input to every /dev/zctrace ioctl: bad pointers, sizes, reserved
  * bits, flags, pids and session ids, each answered by the exact errno that
  * uapi/linux/zctrace.h and module/device.c promise, with no session harmed
- * or leaked on the way.
+ * or leaked on the way.  Built again as zctrace_hostile_32, so that the
+ * same input also comes through the compat path (compat_ptr_ioctl()).
  */
 
 #include <errno.h>
@@ -332,6 +333,9 @@ TEST_F(hostile, bad_counters_pointer)
 		{ "read-only", __ZCTRACE_CTR_MAX, ro, -EFAULT },
 		{ "crossing into no access", __ZCTRACE_CTR_MAX, straddle, -EFAULT },
 		{ "beyond user space", UINT32_MAX, top, -EFAULT },
+		/* from a 32-bit caller: above 4 GiB, not truncated into ctr */
+		{ "beyond the caller's pointers", __ZCTRACE_CTR_MAX,
+		  (uintptr_t)ctr | ZC_BEYOND_CALLER, -EFAULT },
 		/* nr only bounds the copy: room for more than the module has is fine */
 		{ "longer array", 4096, (uintptr_t)big, 0 },
 		/* only the first counter fits before the inaccessible page: nr 1 is fine */
@@ -369,6 +373,8 @@ TEST_F(hostile, stop_unwritable_buffer_keeps_session)
 	const struct { const char *what; uint64_t ptr; } bufs[] = {
 		{ "no-access", (uintptr_t)zc_noaccess_page() },
 		{ "read-only", (uintptr_t)zc_readonly_copy(zero, sizeof(zero)) },
+		/* writable once truncated to 32 bits: the compat path must not */
+		{ "beyond the caller's pointers", (uintptr_t)zero | ZC_BEYOND_CALLER },
 	};
 	unsigned int i;
 
