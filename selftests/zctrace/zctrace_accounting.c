@@ -97,10 +97,13 @@ FIXTURE(xfer) {
 	 */
 	bool ready;
 	/* What xfer_prepare() got done, for the teardown to undo. */
-	bool veth_added, rx_moved, tx_set;
+	bool veth_added, rx_moved, tx_moved;
 	/* report: the receiver's 'n', 'r' and byte count, see receive(). */
 	int file, sock, zc, report;
 	pid_t receiver;
+	/* The test in the sender's namespace (NIC), and the initial one's. */
+	pid_t sender;
+	int init_ns;
 };
 
 FIXTURE_VARIANT(xfer) {
@@ -134,6 +137,7 @@ XFER_VARIANT(splice_nic_nosg, SPLICE, NIC, false);
  * when the receiver dies, and with it the veth pair, while a NIC moved
  * into it returns to the initial one.  So nothing stays there even when
  * the harness SIGKILLs the test at its timeout and no teardown runs.
+ * Over the NIC pair the sender has one too: see sender_netns().
  *
  * Reports 'n' once its namespace exists, waits for the parent to put rx
  * there, configures it, listens and reports 'r', then accepts once,
@@ -200,6 +204,7 @@ static void make_file(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *sel
  */
 FIXTURE_SETUP(xfer)
 {
+	self->sock = -1;
 	if (sh("command -v ip >/dev/null && command -v ethtool >/dev/null"))
 		SKIP(return, "needs ip (iproute2) and ethtool");
 	self->zc = zc_open();
@@ -218,6 +223,32 @@ FIXTURE_SETUP(xfer)
 }
 
 /*
+ * Move the test, the sender, to a network namespace of its own, and tx
+ * into it: tx then comes back to the initial namespace, without the
+ * address the test gives it, as soon as the test leaves the namespace and
+ * closes its socket, or dies (a SIGKILL at the harness's timeout too).
+ * The socket must hold no reference to it for longer (SO_LINGER 0).
+ */
+static void sender_netns(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *self)
+{
+	int own_ns, moved;
+
+	self->init_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->init_ns);
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	self->sender = getpid();
+	own_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, own_ns);
+	/* ip takes a namespace by path; the move is made from the initial one. */
+	ASSERT_EQ(0, setns(self->init_ns, CLONE_NEWNET));
+	self->tx_moved = true;
+	moved = sh("ip link set %s netns /proc/%d/fd/%d", self->tx, getpid(), own_ns);
+	ASSERT_EQ(0, setns(own_ns, CLONE_NEWNET));
+	close(own_ns);
+	ASSERT_EQ(0, moved);
+}
+
+/*
  * The file, the receiver, the links and the connection.  Made by the
  * test, not by FIXTURE_SETUP: after a failed ASSERT in the setup,
  * kselftest_harness.h runs no FIXTURE_TEARDOWN and all of it would be
@@ -228,6 +259,7 @@ static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(PORT) };
 	struct timeval tv = { .tv_sec = NET_WAIT_S };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	int report[2], go[2];
 	pid_t pid;
 	char c;
@@ -237,8 +269,10 @@ static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 	 * The namespace of an earlier variant gives it back once cleaned up,
 	 * which is asynchronous, or later still when that variant was killed.
 	 */
-	if (variant->path == NIC)
+	if (variant->path == NIC) {
 		ASSERT_EQ(0, WAIT_FOR("ip link show %s >/dev/null 2>&1", self->rx));
+		ASSERT_EQ(0, WAIT_FOR("ip link show %s >/dev/null 2>&1", self->tx));
+	}
 
 	ASSERT_EQ(0, pipe(report));
 	ASSERT_EQ(0, pipe(go));
@@ -260,6 +294,7 @@ static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 	if (variant->path == NIC) {
 		ASSERT_EQ(0, sh("ip link set %s netns %d", self->rx, pid));
 		self->rx_moved = true;
+		sender_netns(_metadata, self);
 	} else {
 		ASSERT_EQ(0, sh("ip link add %s type veth peer name %s netns %d",
 				self->tx, self->rx, pid));
@@ -267,13 +302,8 @@ static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 	}
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	close(go[1]);
-	/*
-	 * Set first: a command may fail halfway, and the undoing is harmless.
-	 * replace, not add: a NIC variant killed before its teardown leaves
-	 * the address on tx.
-	 */
-	self->tx_set = true;
-	ASSERT_EQ(0, sh("ip addr replace %s/24 dev %s && ip link set %s up",
+	/* A veth end made here, or a NIC just moved here: no address yet. */
+	ASSERT_EQ(0, sh("ip addr add %s/24 dev %s && ip link set %s up",
 			TX_ADDR, self->tx, self->tx));
 	ASSERT_EQ(0, sh("ethtool -K %s sg %s >/dev/null 2>&1", self->tx,
 			variant->sg ? "on" : "off"));
@@ -287,6 +317,8 @@ static void xfer_prepare(struct __test_metadata *_metadata, FIXTURE_DATA(xfer) *
 	ASSERT_LE(0, self->sock);
 	/* Bounds connect() and every send, whatever the mode. */
 	ASSERT_EQ(0, setsockopt(self->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	/* Closed, gone at once, not left sending to a receiver that is gone. */
+	ASSERT_EQ(0, setsockopt(self->sock, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
 	ASSERT_EQ(0, connect(self->sock, (struct sockaddr *)&sa, sizeof(sa)));
 }
 
@@ -315,9 +347,17 @@ FIXTURE_TEARDOWN(xfer)
 	/* Its peer goes with it, now rather than with the namespace, if not gone yet. */
 	if (self->veth_added)
 		sh("ip link del %s 2>/dev/null", self->tx);
-	if (self->tx_set && variant->path == NIC)
-		sh("ip addr flush dev %s; ethtool -K %s sg on >/dev/null 2>&1",
-		   self->tx, self->tx);
+	/* The sender's namespace goes once nothing holds it: see sender_netns(). */
+	if (self->tx_moved) {
+		if (getpid() == self->sender) {
+			close(self->sock);
+			self->sock = -1;
+			setns(self->init_ns, CLONE_NEWNET);
+		}
+		if (WAIT_FOR("ip link show %s >/dev/null 2>&1", self->tx))
+			TH_LOG("%s did not come back from the sender's namespace", self->tx);
+		sh("ethtool -K %s sg on >/dev/null 2>&1", self->tx);
+	}
 	/* Back for what runs next (zcstat verify uses the pair too). */
 	if (self->rx_moved && WAIT_FOR("ip link show %s >/dev/null 2>&1", self->rx))
 		TH_LOG("%s did not come back from the receiver's namespace", self->rx);
