@@ -362,11 +362,15 @@ static void zc_tp_bio_queue(void *data, struct bio *bio)
 	u32 bytes = bio->bi_iter.bi_size;
 
 	/*
-	 * Metadata (inode tables, extent blocks) is not file data, and a
-	 * stacking driver (dm, md) passes on clones of a bio counted already.
+	 * Metadata (inode tables, extent blocks) is not file data.  A
+	 * stacking driver (dm, md) submits its clones of a bio counted
+	 * already from its ->submit_bio, while current->bio_list collects
+	 * them.  BIO_CLONED would not tell them apart: direct I/O into a
+	 * kernel iterator (an O_DIRECT file spliced, io_uring's fixed
+	 * buffers) and btrfs's split bios carry it too.
 	 */
 	if (!t || bio_op(bio) != REQ_OP_READ || (bio->bi_opf & REQ_META) ||
-	    bio_flagged(bio, BIO_CLONED))
+	    current->bio_list)
 		return;
 	zc_count(t->session, ZCTRACE_CTR_DISK_READ_BYTES, bytes);
 	zc_count(t->session, ZCTRACE_CTR_DISK_READ_REQS, 1);
