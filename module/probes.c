@@ -195,6 +195,19 @@ static void zc_datagram_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 }
 
 /*
+ * Received skbs hold their socket too: queued ones (tcp_collapse() copies
+ * them), and from early demux until TCP takes the socket, those a pull of
+ * headers held in page fragments or a netfilter match may copy from.
+ * sock_edemux also marks what a request or timewait socket sends, which
+ * no session tracks.
+ */
+static bool zc_skb_received(const struct sk_buff *skb)
+{
+	return skb->destructor == sock_rfree || skb->destructor == sock_edemux ||
+	       skb->destructor == sock_pfree;
+}
+
+/*
  * skb_copy_bits(skb, offset, to, len) and its checksumming twin, through
  * ftrace rather than a kprobe: segmentation runs in softirq, which can
  * interrupt any kprobe handler, and a kprobe hit while another one runs on
@@ -208,8 +221,7 @@ static void zc_skb_copy_ftrace(unsigned long ip, unsigned long parent_ip,
 	int len = zc_ftrace_arg(fregs, 3);
 	struct zc_session *s;
 
-	/* Received skbs hold their socket too; tcp_collapse() copies them. */
-	if (len <= 0 || skb->destructor == sock_rfree)
+	if (len <= 0 || zc_skb_received(skb))
 		return;
 	s = zc_socket_session(skb->sk);
 	if (!s)
