@@ -358,13 +358,21 @@ static void zc_tp_exit(void *data, struct task_struct *task)
 
 static void zc_tp_sys_enter(void *data, struct pt_regs *regs, long id)
 {
-	struct zc_task *t = zc_current_task();
+	struct zc_task *t;
 
-	if (!t)
-		return;
-	t->site = ZC_SITE_OTHER;
-	zc_count(t->session, ZCTRACE_CTR_SYSCALLS, 1);
-	zc_hit(data);
+	/*
+	 * Where syscall tracepoints may fault (after 6.12), their probes run
+	 * preemptible; t is ours, and kept by retiring's grace periods, only
+	 * with preemption off.
+	 */
+	preempt_disable_notrace();
+	t = zc_current_task();
+	if (t) {
+		t->site = ZC_SITE_OTHER;
+		zc_count(t->session, ZCTRACE_CTR_SYSCALLS, 1);
+		zc_hit(data);
+	}
+	preempt_enable_notrace();
 }
 
 /* Reads the traced thread submits: readahead fills the page cache by DMA. */
