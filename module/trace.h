@@ -12,6 +12,8 @@
 #include <linux/netdevice.h>
 #include <linux/tracepoint.h>
 
+#include "zctrace.h"
+
 /* So that perf and trace-cmd can read the names below from the format files. */
 TRACE_DEFINE_ENUM(ZC_U2K);
 TRACE_DEFINE_ENUM(ZC_K2U);
