@@ -452,6 +452,20 @@ TEST_F(dm, disk_read_counted_once)
 	EXPECT_EQ(variant->k2u, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
 }
 
+/* Traces the calling thread through NR_GETPPID getppid()s and a READ. */
+static void trace_self_getppids(struct __test_metadata *_metadata, int fd,
+				uint32_t *id, uint64_t *ctr)
+{
+	uint32_t state;
+	int i;
+
+	ASSERT_EQ(0, zc_start(fd, 0, 0, id));
+	for (i = 0; i < NR_GETPPID; i++)
+		syscall(SYS_getppid);
+	ASSERT_EQ(0, zc_read(fd, *id, ctr, &state));
+	EXPECT_EQ(ZCTRACE_STATE_RUNNING, state);
+}
+
 /*
  * Tracing oneself counts from the START on: the calling thread is running,
  * so the module cannot wait for the scheduler to notice it.
@@ -459,13 +473,9 @@ TEST_F(dm, disk_read_counted_once)
 TEST_F(api, start_self_counts_at_once)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
-	uint32_t id, state;
-	int i;
+	uint32_t id;
 
-	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &id));
-	for (i = 0; i < NR_GETPPID; i++)
-		syscall(SYS_getppid);
-	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	trace_self_getppids(_metadata, self->fd, &id, ctr);
 	/* The getppid()s and the READ itself. */
 	EXPECT_EQ(NR_GETPPID + 1, ctr[ZCTRACE_CTR_SYSCALLS]);
 }
@@ -474,12 +484,8 @@ TEST_F(api, reset)
 {
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
 	uint32_t id, state;
-	int i;
 
-	ASSERT_EQ(0, zc_start(self->fd, 0, 0, &id));
-	for (i = 0; i < NR_GETPPID; i++)
-		syscall(SYS_getppid);
-	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
+	trace_self_getppids(_metadata, self->fd, &id, ctr);
 	ASSERT_EQ(NR_GETPPID + 1, ctr[ZCTRACE_CTR_SYSCALLS]);
 	ASSERT_EQ(0, zc_reset(self->fd, id));
 	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
