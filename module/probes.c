@@ -345,10 +345,16 @@ static void zc_tp_sched_switch(void *data, bool preempt, struct task_struct *pre
 	zc_task_switch(next);
 }
 
-static void zc_tp_fork(void *data, struct task_struct *parent,
-		       struct task_struct *child)
+/*
+ * Every new task, from inside copy_process(): unlike sched_process_fork,
+ * which only kernel_clone() fires, it also tells of the io_uring workers
+ * and vhost tasks a thread makes, which create_io_thread() and
+ * vhost_task_create() make without kernel_clone().
+ */
+static void zc_tp_newtask(void *data, struct task_struct *task,
+			  unsigned long clone_flags)
 {
-	zc_task_fork(parent, child);
+	zc_task_fork(current, task);
 }
 
 static void zc_tp_exit(void *data, struct task_struct *task)
@@ -468,7 +474,7 @@ static void zc_tp_xmit(void *data, const struct sk_buff *skb,
 static struct zc_probe zc_probes[] = {
 	/* Required: they publish and retire the traced threads. */
 	ZC_TRACEPOINT("sched_switch", zc_tp_sched_switch, true),
-	ZC_TRACEPOINT("sched_process_fork", zc_tp_fork, true),
+	ZC_TRACEPOINT("task_newtask", zc_tp_newtask, true),
 	ZC_TRACEPOINT("sched_process_exit", zc_tp_exit, true),
 	/* Required: it ends the copy site of the previous system call. */
 	ZC_TRACEPOINT("sys_enter", zc_tp_sys_enter, true),

@@ -3,8 +3,9 @@
  * Sessions over their whole life: traced tasks that fork and exit, a file
  * closed by a process that is SIGKILLed with sessions and a dump open, 64
  * sessions on both CPUs at once with loopback TCP traffic, probes that
- * exist only while a session does, threads followed or not, a traced
- * thread that execs, and STOP, READ, RESET, genl and close() racing.
+ * exist only while a session does, threads and io_uring workers followed
+ * or not, a traced thread that execs, and STOP, READ, RESET, genl and
+ * close() racing.
  */
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
+#include <linux/io_uring.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
@@ -117,6 +119,103 @@ TEST_F(life, follow_counts_children)
 TEST_F(life, no_follow_counts_target_only)
 {
 	follow_case(_metadata, self, 0, 2);
+}
+
+/* ---- FOLLOW and io_uring's workers ------------------------------------ */
+
+#define URING_READ_BYTES (64 * 1024)
+
+static void *map_ring(int ring, size_t len, off_t what)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		    ring, what);
+}
+
+/*
+ * Reads URING_READ_BYTES of the file *arg through io_uring, forced to an
+ * io-wq worker (IOSQE_ASYNC), which the kernel creates for this first
+ * request: after the START.  Exits KSFT_SKIP where io_uring is off.
+ */
+static int uring_read_async(void *arg)
+{
+	static char buf[URING_READ_BYTES];
+	struct io_uring_params p = { 0 };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned int *tail;
+	char *sq, *cq;
+	int ring;
+
+	ring = syscall(__NR_io_uring_setup, 1, &p);
+	if (ring < 0)
+		return errno == ENOSYS || errno == EPERM ? KSFT_SKIP : 1;
+	sq = map_ring(ring, p.sq_off.array + p.sq_entries * sizeof(__u32),
+		      IORING_OFF_SQ_RING);
+	cq = map_ring(ring, p.cq_off.cqes + p.cq_entries * sizeof(*cqe),
+		      IORING_OFF_CQ_RING);
+	sqe = map_ring(ring, p.sq_entries * sizeof(*sqe), IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED)
+		return 1;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_READ;
+	sqe->flags = IOSQE_ASYNC;
+	sqe->fd = *(int *)arg;
+	sqe->addr = (unsigned long)buf;
+	sqe->len = sizeof(buf);
+	((unsigned int *)(sq + p.sq_off.array))[0] = 0;
+	tail = (unsigned int *)(sq + p.sq_off.tail);
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS,
+		    NULL, 0) != 1)
+		return 1;
+	cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	return cqe[*(unsigned int *)(cq + p.cq_off.head) &
+		   *(unsigned int *)(cq + p.cq_off.ring_mask)].res !=
+	       URING_READ_BYTES;
+}
+
+/*
+ * The worker doing the read is followed with FOLLOW, and its read counted
+ * like the thread's own; without FOLLOW it is not.  Once the process is
+ * reaped its worker is gone too, and the session says EXITED.
+ */
+static void uring_case(struct __test_metadata *_metadata, FIXTURE_DATA(life) *self,
+		       uint32_t flags, uint64_t expect_k2u)
+{
+	static const char payload[URING_READ_BYTES];
+	uint64_t ctr[__ZCTRACE_CTR_MAX];
+	struct zc_worker w;
+	uint32_t id, state;
+	int fd, ret;
+
+	fd = memfd_create("zctrace-uring", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(payload), write(fd, payload, sizeof(payload)));
+	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, uring_read_async, &fd));
+	ASSERT_EQ(0, zc_start(self->fd, w.pid, flags, &id));
+	ASSERT_EQ(0, zc_worker_go(&w));
+	ret = zc_worker_wait(&w);
+	close(fd);
+	ASSERT_EQ(0, zc_stop(self->fd, id, ctr, &state));
+	if (ret == KSFT_SKIP)
+		SKIP(return, "io_uring is not available");
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(ZCTRACE_STATE_EXITED, state);
+	EXPECT_EQ(expect_k2u, ctr[ZCTRACE_CTR_COPY_K2U_BYTES]);
+	EXPECT_EQ(expect_k2u, ctr[ZCTRACE_CTR_SITE_FILE_READ_BYTES]);
+	EXPECT_EQ(!!expect_k2u, ctr[ZCTRACE_CTR_COPY_K2U_CALLS]);
+}
+
+TEST_F(life, follow_counts_io_uring_worker)
+{
+	uring_case(_metadata, self, ZCTRACE_START_FOLLOW, URING_READ_BYTES);
+}
+
+TEST_F(life, no_follow_leaves_io_uring_worker_out)
+{
+	uring_case(_metadata, self, 0, 0);
 }
 
 /* ---- FOLLOW and threads ---------------------------------------------- */

@@ -531,7 +531,7 @@ TEST_F_TIMEOUT(nl, dump_keeps_requester_pid_ns, 120)
 
 /* The tracepoints the module cannot do without (module/probes.c). */
 static const char *const required_probes[] = {
-	"sched_switch", "sched_process_fork", "sched_process_exit", "sys_enter",
+	"sched_switch", "task_newtask", "sched_process_exit", "sys_enter",
 };
 
 static const struct zc_nl_probe *find_probe(const struct zc_nl_probe *p, int n,

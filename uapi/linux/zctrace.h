@@ -84,7 +84,10 @@ struct zctrace_version {
 	__u32 reserved;
 };
 
-/* Trace the target's other threads and the children it forks from now on. */
+/*
+ * Trace the target's other threads, and the threads, children and kernel
+ * workers (io_uring's, vhost's) it creates from now on.
+ */
 #define ZCTRACE_START_FOLLOW	(1U << 0)
 #define ZCTRACE_START_FLAGS	ZCTRACE_START_FOLLOW
 
