@@ -50,7 +50,7 @@ static const struct command commands[] = {
 	  "Exit status 3: a count contradicts what this kernel is known to do.\n" },
 	{ "stat", cmd_stat, "[--follow] [--json] [-o FILE] -- CMD [ARGS...] | -p PID",
 	  "count what a command (or a running thread) does",
-	  "  --follow           also its other threads and the children it forks\n"
+	  "  --follow           also its other threads, children and io_uring workers\n"
 	  "  -p, --pid PID      attach to a running thread until ^C or its exit\n"
 	  "  --json             one JSON document (Documentation/zctrace.rst)\n"
 	  "  -o, --output FILE  the report to FILE, apart from the command's output\n"
