@@ -281,14 +281,19 @@ static int threads_setup(void *arg)
 static int threads_work(void *arg)
 {
 	struct threads *t = arg;
+	pid_t tid;
 	int i;
 
 	if (spawn_thread(t, 1, NULL))
 		return 23;
 	syscall(SYS_write, t->old_go[1], "g", 1);
+	/*
+	 * Wait for the value just loaded: loaded again for the call, it may
+	 * be the exit's 0 already, and a wait for 0 never ends.
+	 */
 	for (i = 0; i < 2; i++)
-		while (__atomic_load_n(&t->ctid[i], __ATOMIC_ACQUIRE))
-			syscall(SYS_futex, &t->ctid[i], FUTEX_WAIT, t->ctid[i], NULL);
+		while ((tid = __atomic_load_n(&t->ctid[i], __ATOMIC_ACQUIRE)))
+			syscall(SYS_futex, &t->ctid[i], FUTEX_WAIT, tid, NULL);
 	return 0;
 }
 
