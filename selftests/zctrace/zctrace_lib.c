@@ -688,10 +688,41 @@ int zc_run_child(int (*fn)(void *), void *arg)
 	return zc_wait_child(pid);
 }
 
+/* Microseconds as a rule; ends before the harness's 30 s would kill the test. */
+#define ZC_SLEEP_WAIT_MS 20000
+
+int zc_wait_sleeping_in_read(pid_t pid, pid_t tid, int fd)
+{
+	char path[64], buf[128];
+	long nr;
+	unsigned long arg0;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	for (i = 0; i < ZC_SLEEP_WAIT_MS; i++) {
+		int f = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (f < 0)
+			return -errno;
+		n = read(f, buf, sizeof(buf) - 1);
+		close(f);
+		if (n < 0)
+			return -errno;
+		buf[n] = '\0';
+		/* "NR 0xARG0 ...", "-1 ..." outside one, "running" while it runs. */
+		if (sscanf(buf, "%ld 0x%lx", &nr, &arg0) == 2 &&
+		    nr == SYS_read && arg0 == (unsigned long)fd)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
 int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 		    int (*work)(void *), void *arg)
 {
-	int go[2], ready[2];
+	int go[2], ready[2], err;
 	char c;
 
 	if (pipe2(go, O_CLOEXEC))
@@ -704,8 +735,7 @@ int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 	fflush(NULL);
 	w->pid = fork();
 	if (w->pid < 0) {
-		int err = -errno;
-
+		err = -errno;
 		close(go[0]);
 		close(go[1]);
 		close(ready[0]);
@@ -733,6 +763,16 @@ int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 		return zc_worker_wait(w) ?: -ECHILD;
 	}
 	close(ready[0]);
+	/*
+	 * Its "ready" comes before its read() of the go byte: preempted in
+	 * between, it would be switched in after the parent's START and the
+	 * read() counted.  Sessions start only once it sleeps there.
+	 */
+	err = zc_wait_sleeping_in_read(w->pid, w->pid, go[0]);
+	if (err) {
+		zc_worker_kill(w);
+		return err;
+	}
 	return 0;
 }
 

@@ -200,6 +200,13 @@ struct zc_worker {
 };
 int zc_worker_spawn(struct zc_worker *w, int (*setup)(void *),
 		    int (*work)(void *), void *arg);
+/*
+ * Wait until thread tid of process pid sleeps in read(fd, ...), as
+ * /proc/PID/task/TID/syscall shows it.  That it said so before it got
+ * there is not enough: preempted on the way, it is switched in again after
+ * a START and its read() is counted.  0, -ETIMEDOUT, or -errno.
+ */
+int zc_wait_sleeping_in_read(pid_t pid, pid_t tid, int fd);
 int zc_worker_go(struct zc_worker *w);
 /*
  * Exit status as zc_run_child() returns it.  A worker never told to go
