@@ -246,20 +246,22 @@ static int getppid_thread(void *arg)
 	return 0;
 }
 
-static int spawn_thread(struct threads *t, int n, int *go)
+/* Its tid, or -1. */
+static pid_t spawn_thread(struct threads *t, int n, int *go)
 {
 	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 			  CLONE_THREAD | CLONE_SYSVSEM | CLONE_CHILD_CLEARTID;
 
 	t->ctid[n] = 1;
 	return clone(getppid_thread, t->stack[n] + THREAD_STACK, flags, go,
-		     NULL, NULL, &t->ctid[n]) < 0 ? -1 : 0;
+		     NULL, NULL, &t->ctid[n]);
 }
 
 /* Before the START: the stacks, and the old thread, blocked on its pipe. */
 static int threads_setup(void *arg)
 {
 	struct threads *t = arg;
+	pid_t tid;
 	int i;
 
 	if (pipe(t->old_go))
@@ -270,7 +272,14 @@ static int threads_setup(void *arg)
 		if (t->stack[i] == MAP_FAILED)
 			return 21;
 	}
-	return spawn_thread(t, 0, &t->old_go[0]) ? 22 : 0;
+	tid = spawn_thread(t, 0, &t->old_go[0]);
+	if (tid < 0)
+		return 22;
+	/*
+	 * Not yet switched in, or preempted before its read(), it would be
+	 * switched in after the START and its read() counted with FOLLOW.
+	 */
+	return zc_wait_sleeping_in_read(getpid(), tid, t->old_go[0]) ? 24 : 0;
 }
 
 /*
@@ -284,7 +293,7 @@ static int threads_work(void *arg)
 	pid_t tid;
 	int i;
 
-	if (spawn_thread(t, 1, NULL))
+	if (spawn_thread(t, 1, NULL) < 0)
 		return 23;
 	syscall(SYS_write, t->old_go[1], "g", 1);
 	/*
@@ -522,6 +531,9 @@ TEST_F_TIMEOUT(life, sessions_64_with_traffic, 180)
 	for (i = 0; i < NR_SENDERS; i++) {
 		while (!__atomic_load_n(&s[i].tid, __ATOMIC_ACQUIRE))
 			usleep(1000);
+		/* Its tid comes before its read(): that must not be counted. */
+		ASSERT_EQ(0, zc_wait_sleeping_in_read(getpid(), s[i].tid, go[0]))
+			TH_LOG("sender %d", i);
 		ASSERT_EQ(0, zc_start(self->fd, s[i].tid, 0, &ids[i]));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
