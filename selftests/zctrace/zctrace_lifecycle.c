@@ -23,6 +23,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,8 +85,14 @@ static void follow_case(struct __test_metadata *_metadata, FIXTURE_DATA(life) *s
 	uint64_t ctr[__ZCTRACE_CTR_MAX];
 	struct zc_worker w;
 	uint32_t id, state;
-	int hold[2];
+	int hold[2], status;
 
+	/*
+	 * The orphan is reparented to this process, which reaps it: gone,
+	 * it no longer holds the copies of self->fd and of the genl socket
+	 * it inherited.
+	 */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
 	ASSERT_EQ(0, pipe(hold));
 	ASSERT_EQ(0, zc_worker_spawn(&w, NULL, fork_and_leave, hold));
 	ASSERT_EQ(0, zc_start(self->fd, w.pid, flags, &id));
@@ -98,14 +105,11 @@ static void follow_case(struct __test_metadata *_metadata, FIXTURE_DATA(life) *s
 	EXPECT_EQ(flags & ZCTRACE_START_FOLLOW ? ZCTRACE_STATE_RUNNING :
 		  ZCTRACE_STATE_EXITED, state);
 
-	/* Let the orphan go, and wait until it is gone (reaped by init). */
+	/* Let the orphan go, and wait until it is gone. */
 	close(hold[1]);
-	for (int i = 0; i < 500; i++) {
-		ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
-		if (state == ZCTRACE_STATE_EXITED)
-			break;
-		usleep(10000);
-	}
+	ASSERT_LT(0, waitpid(-1, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(0, zc_read(self->fd, id, ctr, &state));
 	EXPECT_EQ(ZCTRACE_STATE_EXITED, state);
 	EXPECT_EQ(expect_syscalls, ctr[ZCTRACE_CTR_SYSCALLS]);
 	ASSERT_EQ(0, zc_stop(self->fd, id, NULL, NULL));
