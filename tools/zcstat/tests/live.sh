@@ -68,22 +68,32 @@ fi
 #    until both screens are taken (a fixed run time can end first on a
 #    slow guest): its session appears and its counts differ between two
 #    screens a few seconds apart.
+# The traced command's row and the total under it, without the clock above.
+session_rows() {
+	awk '/^ +[0-9]+ +[0-9]+ bash / { print; getline; print }' "$1"
+}
 tmux new-session -d -s $session -x 120 -y 40 "$Z watch -i 1"
 "$Z" stat -- bash -c 'while [ ! -e "$1" ] && ((SECONDS < 120)); do read -r _ </proc/uptime; done' \
 	_ "$work/screens-taken" >/dev/null 2>&1 &
 traced=$!
-sleep 3
-tmux capture-pane -p -t $session >"$work/screen1"
+# The first screen once the session shows (tmux, watch and stat starting
+# can take more than a fixed few seconds on a slow guest), the second
+# three refreshes later.
+for ((i = 0; i < 60; i++)); do
+	sleep 1
+	tmux capture-pane -p -t $session >"$work/screen1"
+	[ -n "$(session_rows "$work/screen1")" ] && break
+done
 sleep 3
 tmux capture-pane -p -t $session >"$work/screen2"
 touch "$work/screens-taken"
 wait $traced
 tmux send-keys -t $session q
-sleep 1
-# The traced command's row and the total under it, without the clock above.
-session_rows() {
-	awk '/^ +[0-9]+ +[0-9]+ bash / { print; getline; print }' "$1"
-}
+# q ends watch, and with it the session; give it time to.
+for ((i = 0; i < 20; i++)); do
+	tmux has-session -t $session 2>/dev/null || break
+	sleep 0.5
+done
 session_rows "$work/screen1" >"$work/rows1"
 session_rows "$work/screen2" >"$work/rows2"
 if [ -s "$work/rows1" ] && [ -s "$work/rows2" ] && ! cmp -s "$work/rows1" "$work/rows2" &&
