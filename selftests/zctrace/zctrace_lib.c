@@ -688,7 +688,7 @@ int zc_run_child(int (*fn)(void *), void *arg)
 	return zc_wait_child(pid);
 }
 
-/* Microseconds as a rule; ends before the harness's 30 s would kill the test. */
+/* Polls a millisecond apart: 20 s, inside the harness's 30 s for a test. */
 #define ZC_SLEEP_WAIT_MS 20000
 
 int zc_wait_sleeping_in_read(pid_t pid, pid_t tid, int fd)
