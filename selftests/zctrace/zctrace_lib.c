@@ -688,6 +688,23 @@ int zc_run_child(int (*fn)(void *), void *arg)
 	return zc_wait_child(pid);
 }
 
+/* A small text file into buf, NUL-terminated: its length, or -errno. */
+static ssize_t zc_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /* Polls a millisecond apart: 20 s, inside the harness's 30 s for a test. */
 #define ZC_SLEEP_WAIT_MS 20000
 
@@ -700,16 +717,10 @@ int zc_wait_sleeping_in_read(pid_t pid, pid_t tid, int fd)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
 	for (i = 0; i < ZC_SLEEP_WAIT_MS; i++) {
-		int f = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n;
+		ssize_t n = zc_read_text(path, buf, sizeof(buf));
 
-		if (f < 0)
-			return -errno;
-		n = read(f, buf, sizeof(buf) - 1);
-		close(f);
 		if (n < 0)
-			return -errno;
-		buf[n] = '\0';
+			return n;
 		/* "NR 0xARG0 ...", "-1 ..." outside one, "running" while it runs. */
 		if (sscanf(buf, "%ld 0x%lx", &nr, &arg0) == 2 &&
 		    nr == SYS_read && arg0 == (unsigned long)fd)
@@ -1006,20 +1017,14 @@ int zc_mod_unload(void)
 
 static long zc_read_long(const char *path)
 {
-	char buf[64] = "";
-	long v;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	char buf[64];
+	ssize_t n = zc_read_text(path, buf, sizeof(buf));
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if (n < 0)
+		return n;
+	if (!n)
 		return -EIO;
-	buf[n] = '\0';
-	v = strtol(buf, NULL, 10);
-	return v;
+	return strtol(buf, NULL, 10);
 }
 
 long zc_mod_refcnt(void)
