@@ -189,10 +189,12 @@ int zc_wait_child(pid_t pid);
 int zc_run_child(int (*fn)(void *), void *arg);
 
 /*
- * A child that runs setup(arg) (dropping privileges, say), tells the parent
- * it is ready, then blocks until zc_worker_go() and runs work(arg): a task
- * the parent can start sessions on before it does anything countable.
- * Blocking also makes sure the child is switched in again before it works.
+ * A child that runs setup(arg) (dropping privileges, say), then blocks in
+ * a read() until zc_worker_go() and runs work(arg): a task the parent can
+ * start sessions on before it does anything countable.  zc_worker_spawn()
+ * returns once the child sleeps in that read(), whose entry is then
+ * behind it; blocking also makes sure it is switched in again before it
+ * works.
  */
 struct zc_worker {
 	pid_t pid;
